@@ -1,0 +1,94 @@
+package org.vhostvertx.blk;
+
+import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.DeviceException;
+import org.vhostvertx.device.DeviceSpec;
+import org.vhostvertx.device.QueueHandler;
+import org.vhostvertx.device.VirtioDevice;
+
+/** A virtio-blk device (id 2) on a {@link BlockStore}. */
+public final class BlkDevice implements VirtioDevice {
+
+    static final int DEVICE_ID = 2;
+    static final int MAX_QUEUE_SIZE = 1024;
+    /** vhost-user protocol feature CONFIG: QEMU's vhost-user-blk reads the config space from us. */
+    private static final long PROTOCOL_CONFIG = 1L << 9;
+
+    private final BlockStore store;
+    private final boolean readOnly;
+    private final int queues;
+    private final int blockSize;
+    private final String serial;
+    private volatile boolean writeback = true;
+
+    BlkDevice(BlockStore store, boolean readOnly, int queues, int blockSize, String serial) {
+        this.store = store;
+        this.readOnly = readOnly;
+        this.queues = queues;
+        this.blockSize = blockSize;
+        this.serial = serial;
+    }
+
+    @Override
+    public DeviceSpec spec() {
+        long f = BlkFeatures.SIZE_MAX | BlkFeatures.SEG_MAX | BlkFeatures.BLK_SIZE | BlkFeatures.FLUSH
+                | BlkFeatures.TOPOLOGY | BlkFeatures.CONFIG_WCE | BlkFeatures.MQ | BlkFeatures.DISCARD
+                | BlkFeatures.WRITE_ZEROES;
+        if (readOnly) {
+            f |= BlkFeatures.RO;
+        }
+        return new DeviceSpec(DEVICE_ID, f, PROTOCOL_CONFIG, queues, MAX_QUEUE_SIZE);
+    }
+
+    @Override
+    public byte[] config() {
+        return BlkConfigSpace.encode(store.size() / 512, MAX_QUEUE_SIZE - 2, blockSize, queues, writeback);
+    }
+
+    @Override
+    public void writeConfig(int offset, byte[] data) {
+        if (offset == BlkConfigSpace.WRITEBACK_OFFSET && data.length == 1 && (data[0] == 0 || data[0] == 1)) {
+            writeback = data[0] == 1;
+            return;
+        }
+        throw new DeviceException("only the writeback byte (offset 32, value 0 or 1) of the blk config space is "
+                + "writable; got " + data.length + " bytes at " + offset);
+    }
+
+    @Override
+    public QueueHandler queueHandler(int index, long features) {
+        return new BlkQueueHandler(this, features);
+    }
+
+    @Override
+    public void reset() {
+        writeback = true;
+    }
+
+    BlockStore store() {
+        return store;
+    }
+
+    boolean readOnly() {
+        return readOnly;
+    }
+
+    boolean writeback() {
+        return writeback;
+    }
+
+    String serial() {
+        return serial;
+    }
+
+    @Override
+    public JsonObject describe() {
+        return new JsonObject().put("image", store.description()).put("size", store.size())
+                .put("readOnly", readOnly).put("writeback", writeback).put("queues", queues);
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

@@ -1,0 +1,81 @@
+package org.vhostvertx.blk;
+
+import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.DeviceContext;
+import org.vhostvertx.device.DeviceException;
+import org.vhostvertx.device.DeviceFactory;
+import org.vhostvertx.device.VirtioDevice;
+
+import java.nio.file.Path;
+
+/**
+ * Makes blk devices from configuration: {@code "image"} (a raw file, created sparse at
+ * {@code "size"} if absent) or {@code "ram": true} with a {@code "size"}; {@code "readOnly"},
+ * {@code "queues"}, {@code "blockSize"} (512 or 4096), {@code "serial"} (GET_ID, 20 bytes at most).
+ */
+public final class BlkDeviceFactory implements DeviceFactory {
+
+    @Override
+    public String type() {
+        return "blk";
+    }
+
+    @Override
+    public VirtioDevice create(JsonObject config, DeviceContext context) {
+        boolean readOnly = bool(config, "readOnly");
+        boolean ram = bool(config, "ram");
+        int queues = integer(config, "queues", 1, 1, 64);
+        int blockSize = integer(config, "blockSize", 512, 512, 4096);
+        if (blockSize != 512 && blockSize != 4096) {
+            throw new DeviceException("\"blockSize\" must be 512 or 4096, was " + blockSize);
+        }
+        String serial = config.getValue("serial") == null ? context.id() : String.valueOf(config.getValue("serial"));
+        if (serial.length() > 20) {
+            throw new DeviceException("\"serial\" has at most 20 characters, was \"" + serial + "\"");
+        }
+        long size = config.getValue("size") == null ? -1 : Sizes.parse(config.getValue("size"), "size");
+        if (size != -1 && (size < 512 || size % 512 != 0)) {
+            throw new DeviceException("\"size\" must be a positive multiple of 512 bytes, was " + size);
+        }
+        BlockStore store;
+        if (ram) {
+            if (config.getValue("image") != null) {
+                throw new DeviceException("\"image\" and \"ram\": true exclude each other");
+            }
+            if (size < 0) {
+                throw new DeviceException("a RAM disk needs \"size\"");
+            }
+            store = BlockStore.ram(size);
+        } else {
+            Object image = config.getValue("image");
+            if (!(image instanceof String path) || path.isBlank()) {
+                throw new DeviceException("\"image\" must be the path of a raw image file (or set \"ram\": true)");
+            }
+            store = BlockStore.file(Path.of(path), size, readOnly);
+        }
+        return new BlkDevice(store, readOnly, queues, blockSize, serial);
+    }
+
+    private static boolean bool(JsonObject c, String field) {
+        Object v = c.getValue(field);
+        if (v == null) {
+            return false;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw new DeviceException("\"" + field + "\" must be true or false, was " + v);
+        }
+        return b;
+    }
+
+    private static int integer(JsonObject c, String field, int dflt, int min, int max) {
+        Object v = c.getValue(field);
+        if (v == null) {
+            return dflt;
+        }
+        if (!(v instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < min || n.intValue() > max) {
+            throw new DeviceException("\"" + field + "\" must be a whole number from " + min + " to " + max
+                    + ", was " + v);
+        }
+        return n.intValue();
+    }
+}

@@ -1,0 +1,44 @@
+package org.vhostvertx.device;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A virtio device type's behaviour, independent of vhost-user: its features, its config space and
+ * what it does with each queue. The framework (the protocol verticle and the device host) does the
+ * rest: negotiation, guest memory, rings, workers, notifications.
+ *
+ * <p>Methods other than the handlers' run on the device host's event loop, one at a time.
+ */
+public interface VirtioDevice extends AutoCloseable {
+
+    DeviceSpec spec();
+
+    /** The whole config space as the driver reads it, for the negotiated features. */
+    byte[] config();
+
+    /** The driver writes into the config space (e.g. blk's writeback bit). */
+    default void writeConfig(int offset, byte[] data) {
+        throw new DeviceException("the config space of this device is read-only");
+    }
+
+    /** The driver accepted these features; handlers created afterwards serve them. */
+    default void featuresNegotiated(long features) {
+    }
+
+    /** A handler for queue index, started with the negotiated features. */
+    QueueHandler queueHandler(int index, long features);
+
+    /** The front end reset the device or went away: forget per-connection state. */
+    default void reset() {
+    }
+
+    /** Device-specific facts for the console (size, path, read-only...). */
+    default JsonObject describe() {
+        return new JsonObject();
+    }
+
+    /** The device is removed: release files and memory. */
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,253 @@
+package org.vhostvertx.device.host;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.DeviceContext;
+import org.vhostvertx.device.QueueHandler;
+import org.vhostvertx.device.VirtioDevice;
+import org.vhostvertx.device.lifecycle.Addresses;
+import org.vhostvertx.device.lifecycle.BackendEvent;
+import org.vhostvertx.device.lifecycle.DeviceEvent;
+import org.vhostvertx.device.lifecycle.LocalCodec;
+import org.vhostvertx.linux.Linux;
+import org.vhostvertx.memory.GuestMemory;
+import org.vhostvertx.virtq.Virtqueue;
+import org.vhostvertx.worker.QueueCounters;
+import org.vhostvertx.worker.QueueRunner;
+import org.vhostvertx.worker.RingWorker;
+import org.vhostvertx.worker.RingWorkerPool;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Hosts one device: consumes its lifecycle events from the protocol verticle, starts and stops its
+ * queues on ring workers, and publishes its counters.
+ *
+ * <p>Everything here runs on this verticle's event loop; the workers report back through it.
+ */
+public final class DeviceHost extends VerticleBase implements DeviceContext {
+
+    private static final Logger LOG = Logger.getLogger(DeviceHost.class.getName());
+    private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(Addresses.LOCAL_CODEC);
+
+    private final String id;
+    private final String type;
+    private final RingWorkerPool pool;
+    private final long statsMillis;
+    private final VirtioDevice device;
+    private final Map<Integer, Running> running = new TreeMap<>();
+    private final Map<Integer, QueueCounters> counters = new TreeMap<>();
+    private MessageConsumer<Object> consumer;
+    private long statsTimer = -1;
+
+    private record Running(QueueRunner runner, RingWorker worker, int errFd) {
+    }
+
+    /**
+     * @param create makes the device with this host as its context; a configuration error throws
+     *               here, before anything is deployed
+     */
+    public DeviceHost(String id, String type, RingWorkerPool pool, long statsMillis,
+                      Function<DeviceContext, VirtioDevice> create) {
+        this.id = id;
+        this.type = type;
+        this.pool = pool;
+        this.statsMillis = statsMillis;
+        this.device = create.apply(this);
+    }
+
+    public VirtioDevice device() {
+        return device;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public Future<?> start() {
+        LocalCodec.register(vertx.eventBus());
+        consumer = vertx.eventBus().localConsumer(Addresses.device(id), this::onEvent);
+        if (statsMillis > 0) {
+            statsTimer = vertx.setPeriodic(statsMillis, t -> publishStats());
+        }
+        return consumer.completion();
+    }
+
+    @Override
+    public Future<?> stop() {
+        if (statsTimer >= 0) {
+            vertx.cancelTimer(statsTimer);
+        }
+        return stopAll().eventually(() -> {
+            device.close();
+            return consumer.unregister();
+        });
+    }
+
+    @Override
+    public void configChanged() {
+        vertx.runOnContext(v -> vertx.eventBus().send(Addresses.connection(id), new BackendEvent.ConfigChanged(), LOCAL));
+    }
+
+    private void onEvent(Message<Object> message) {
+        Future<?> result;
+        try {
+            result = switch ((DeviceEvent) message.body()) {
+                case DeviceEvent.Connected c -> Future.succeededFuture(device.spec());
+                case DeviceEvent.FeaturesSet f -> {
+                    device.featuresNegotiated(f.features());
+                    yield Future.succeededFuture();
+                }
+                case DeviceEvent.MemoryChanged m -> remapAll(m.memory());
+                case DeviceEvent.QueueReady q -> startQueue(q);
+                case DeviceEvent.CallChanged c -> changeCall(c);
+                case DeviceEvent.QueueStopped s -> stopQueue(s.index());
+                case DeviceEvent.ConfigRead r -> Future.succeededFuture(device.config());
+                case DeviceEvent.ConfigWritten w -> {
+                    device.writeConfig(w.offset(), w.data());
+                    yield Future.succeededFuture();
+                }
+                case DeviceEvent.Reset r -> stopAll().map(v -> {
+                    device.reset();
+                    return null;
+                });
+                case DeviceEvent.Disconnected d -> stopAll().map(v -> {
+                    device.reset();
+                    return null;
+                });
+            };
+        } catch (RuntimeException e) {
+            result = Future.failedFuture(e);
+        }
+        result.onComplete(ar -> {
+            if (ar.succeeded()) {
+                message.reply(ar.result(), LOCAL);
+            } else {
+                message.fail(1, String.valueOf(ar.cause().getMessage()));
+            }
+        });
+    }
+
+    private QueueCounters countersOf(int index) {
+        return counters.computeIfAbsent(index, i -> new QueueCounters());
+    }
+
+    private Future<Void> startQueue(DeviceEvent.QueueReady q) {
+        if (running.containsKey(q.index())) {
+            return Future.failedFuture("queue " + q.index() + " of " + id + " is already running");
+        }
+        if (q.size() > device.spec().maxQueueSize()) {
+            return Future.failedFuture("queue size " + q.size() + " exceeds the maximum " + device.spec().maxQueueSize());
+        }
+        Virtqueue queue = Virtqueue.create(q.memory(), q.size(), q.addresses(), q.features(), q.base());
+        QueueHandler handler = device.queueHandler(q.index(), q.features());
+        RingWorker worker = pool.leastLoaded();
+        QueueRunner[] self = new QueueRunner[1];
+        QueueRunner runner = new QueueRunner(id, q.index(), queue, handler, countersOf(q.index()),
+                q.kickFd(), q.callFd(), cause -> vertx.runOnContext(v -> queueFailed(self[0], cause)));
+        self[0] = runner;
+        running.put(q.index(), new Running(runner, worker, q.errFd()));
+        return Future.fromCompletionStage(worker.attach(runner), context);
+    }
+
+    private Future<Void> changeCall(DeviceEvent.CallChanged c) {
+        Running r = running.get(c.index());
+        if (r == null) {
+            return Future.succeededFuture();
+        }
+        return Future.fromCompletionStage(r.worker().submit(() -> {
+            r.runner().callFd(c.callFd());
+            return null;
+        }), context);
+    }
+
+    private Future<Integer> stopQueue(int index) {
+        Running r = running.remove(index);
+        if (r == null) {
+            return Future.succeededFuture(-1);
+        }
+        return Future.fromCompletionStage(r.worker().detach(r.runner()), context);
+    }
+
+    private Future<Void> stopAll() {
+        List<Future<Integer>> all = new ArrayList<>();
+        for (Integer index : List.copyOf(running.keySet())) {
+            all.add(stopQueue(index));
+        }
+        return Future.join(all).mapEmpty();
+    }
+
+    private Future<Void> remapAll(GuestMemory memory) {
+        List<Future<Void>> all = new ArrayList<>();
+        for (Running r : running.values()) {
+            CompletableFuture<Void> done = r.worker().submit(() -> {
+                r.runner().queue().remap(memory);
+                return null;
+            });
+            all.add(Future.fromCompletionStage(done, context).recover(e -> {
+                // The ring is not inside the new memory: this queue cannot go on.
+                running.remove(r.runner().index());
+                return Future.fromCompletionStage(r.worker().detach(r.runner()), context)
+                        .compose(b -> {
+                            queueFailed(r.runner(), e);
+                            return Future.succeededFuture();
+                        });
+            }));
+        }
+        return Future.join(all).mapEmpty();
+    }
+
+    private void queueFailed(QueueRunner runner, Throwable cause) {
+        Running r = running.get(runner.index());
+        if (r != null && r.runner() == runner) {
+            running.remove(runner.index());
+            // The queue is off its worker already; keep its base for GET_VRING_BASE.
+            running.put(runner.index(), r);
+            if (r.errFd() >= 0) {
+                Linux.eventfdSignal(r.errFd());
+            }
+        }
+        String reason = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        LOG.log(Level.WARNING, "device " + id + " queue " + runner.index() + " stopped, the device needs a reset: "
+                + reason);
+        vertx.eventBus().send(Addresses.connection(id), new BackendEvent.QueueFailed(runner.index(), reason), LOCAL);
+        vertx.eventBus().publish(Addresses.EVENTS, new JsonObject()
+                .put("event", "queue-failed").put("device", id).put("type", type)
+                .put("queue", runner.index()).put("reason", reason));
+    }
+
+    /** The counters of every queue that ever ran, as published on vhost.stats. */
+    public JsonObject stats() {
+        JsonArray queues = new JsonArray();
+        counters.forEach((index, c) -> queues.add(new JsonObject()
+                .put("index", index)
+                .put("running", running.containsKey(index))
+                .put("kicks", c.kicks())
+                .put("calls", c.calls())
+                .put("requests", c.requests())
+                .put("bytes", c.bytes())
+                .put("errors", c.errors())
+                .put("inFlight", c.inFlightNow())));
+        return new JsonObject().put("device", id).put("type", type).put("queues", queues)
+                .put("info", device.describe());
+    }
+
+    private void publishStats() {
+        vertx.eventBus().publish(Addresses.STATS, stats());
+    }
+}

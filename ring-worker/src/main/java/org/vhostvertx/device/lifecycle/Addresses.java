@@ -1,0 +1,25 @@
+package org.vhostvertx.device.lifecycle;
+
+/** Event-bus addresses. The local ones carry Java objects; the cluster-wide ones carry JSON. */
+public final class Addresses {
+
+    /** Cluster-wide: lifecycle events of every device, JSON (see the README). */
+    public static final String EVENTS = "vhost.events";
+    /** Cluster-wide: periodic per-device, per-queue counters, JSON. */
+    public static final String STATS = "vhost.stats";
+    /** Name of the codec that passes objects unchanged between verticles of one JVM. */
+    public static final String LOCAL_CODEC = "vhost-local";
+
+    private Addresses() {
+    }
+
+    /** Local: the host of device id consumes {@link DeviceEvent}s here. */
+    public static String device(String id) {
+        return "vhost.local.device." + id;
+    }
+
+    /** Local: the protocol verticle of device id consumes {@link BackendEvent}s here. */
+    public static String connection(String id) {
+        return "vhost.local.connection." + id;
+    }
+}

@@ -1,0 +1,57 @@
+package org.vhostvertx.device.lifecycle;
+
+import org.vhostvertx.memory.GuestMemory;
+import org.vhostvertx.virtq.VringAddresses;
+
+/**
+ * The local event-bus contract from the protocol verticle to the host of a device
+ * (address {@link Addresses#device(String)}). Every event is a request; the reply says when the
+ * device side is done with it (so the verticle can answer the front end), and carries a value where
+ * the record says so.
+ *
+ * <p>Descriptors in events stay owned by the verticle: it closes them only after the reply that
+ * says the device no longer uses them.
+ */
+public sealed interface DeviceEvent {
+
+    /** A front end connected. Reply: the {@link org.vhostvertx.device.DeviceSpec}. */
+    record Connected() implements DeviceEvent {
+    }
+
+    /** SET_FEATURES. Reply: null. */
+    record FeaturesSet(long features) implements DeviceEvent {
+    }
+
+    /** A new memory table. Reply: null, once no queue uses the previous snapshot. */
+    record MemoryChanged(GuestMemory memory) implements DeviceEvent {
+    }
+
+    /** A ring has everything it needs and is enabled. Reply: null once a worker serves it. */
+    record QueueReady(int index, int size, VringAddresses addresses, int base, long features, int kickFd,
+                      int callFd, int errFd, GuestMemory memory) implements DeviceEvent {
+    }
+
+    /** A new call eventfd for a running queue (-1: none). Reply: null once the worker uses it. */
+    record CallChanged(int index, int callFd) implements DeviceEvent {
+    }
+
+    /** GET_VRING_BASE, SET_VRING_ENABLE 0. Reply: the ring base (Integer), -1 if it never ran. */
+    record QueueStopped(int index) implements DeviceEvent {
+    }
+
+    /** GET_CONFIG. Reply: byte[] of the whole config space. */
+    record ConfigRead() implements DeviceEvent {
+    }
+
+    /** SET_CONFIG. Reply: null, or a failure with the device's reason. */
+    record ConfigWritten(int offset, byte[] data) implements DeviceEvent {
+    }
+
+    /** RESET_DEVICE, RESET_OWNER, or a status of 0. Reply: null once every queue is parked. */
+    record Reset() implements DeviceEvent {
+    }
+
+    /** The front end went away. Reply: null once every queue is parked. */
+    record Disconnected() implements DeviceEvent {
+    }
+}

@@ -1,0 +1,443 @@
+package org.vhostvertx.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The Linux system calls the project needs, called through FFM.
+ *
+ * <p>Every call returns the raw result; a failure throws {@link LinuxException} naming the call and
+ * errno. The {@code try*} variants return {@code -errno} instead, for calls whose failure is an
+ * expected outcome (EAGAIN on a non-blocking fd, ENOENT while a client waits for a socket).
+ *
+ * <p>errno is captured per call into a per-thread scratch segment, so the data path (eventfd reads
+ * and writes) allocates nothing.
+ */
+public final class Linux {
+
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_NONBLOCK = 0x800;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SCM_RIGHTS = 1;
+    public static final int MSG_CTRUNC = 0x8;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
+
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 1;
+
+    public static final int EPOLLIN = 0x1;
+    public static final int EPOLLERR = 0x8;
+    public static final int EPOLLHUP = 0x10;
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLL_CLOEXEC = 0x80000;
+
+    public static final int O_RDONLY = 0;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0x40;
+    public static final int O_CLOEXEC = 0x80000;
+
+    public static final int FALLOC_FL_KEEP_SIZE = 0x1;
+    public static final int FALLOC_FL_PUNCH_HOLE = 0x2;
+    public static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    public static final int MFD_CLOEXEC = 0x1;
+
+    public static final int EINTR = 4;
+    public static final int EAGAIN = 11;
+    public static final int ENOENT = 2;
+    public static final int ECONNREFUSED = 111;
+    public static final int EOPNOTSUPP = 95;
+
+    /** sizeof(struct epoll_event) on x86_64: the struct is packed (u32 events, u64 data). */
+    public static final int EPOLL_EVENT_SIZE = 12;
+    /** sizeof(struct iovec). */
+    public static final int IOVEC_SIZE = 16;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> CAPTURE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    /** An 8-byte buffer per thread for eventfd counters. */
+    private static final ThreadLocal<MemorySegment> COUNTER =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8, 8));
+
+    private static final MethodHandle SOCKET = fn("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle BIND = fn("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle LISTEN = fn("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle ACCEPT4 = fn("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle CONNECT = fn("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle SENDMSG = fn("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle RECVMSG = fn("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle EVENTFD = fn("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle READ = fn("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle WRITE = fn("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle MMAP = fn("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle MUNMAP = fn("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle CLOSE = fn("close", JAVA_INT, JAVA_INT);
+    private static final MethodHandle EPOLL_CREATE1 = fn("epoll_create1", JAVA_INT, JAVA_INT);
+    private static final MethodHandle EPOLL_CTL = fn("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle EPOLL_WAIT = fn("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle PREADV = fn("preadv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle PWRITEV = fn("pwritev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle FDATASYNC = fn("fdatasync", JAVA_INT, JAVA_INT);
+    private static final MethodHandle FALLOCATE = fn("fallocate", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle FTRUNCATE = fn("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle OPEN = fn("open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle MEMFD_CREATE = fn("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle LSEEK = fn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(
+            LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private Linux() {
+    }
+
+    private static MethodHandle fn(String name, ValueLayout ret, ValueLayout... args) {
+        MemorySegment symbol = LIBC.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, FunctionDescriptor.of(ret, args),
+                Linker.Option.captureCallState("errno"));
+    }
+
+    private static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    /** The C library's text for an errno value. */
+    public static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    private static long check(String call, long rc, MemorySegment capture) {
+        if (rc < 0) {
+            throw new LinuxException(call, errno(capture));
+        }
+        return rc;
+    }
+
+    private static long orErrno(long rc, MemorySegment capture) {
+        return rc < 0 ? -errno(capture) : rc;
+    }
+
+    private static RuntimeException unexpected(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+
+    // ---- sockets ---------------------------------------------------------------------------
+
+    public static int socket(int domain, int type, int protocol) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check("socket", (int) SOCKET.invokeExact(c, domain, type, protocol), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void bind(int fd, MemorySegment addr, int len) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            check("bind", (int) BIND.invokeExact(c, fd, addr, len), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void listen(int fd, int backlog) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            check("listen", (int) LISTEN.invokeExact(c, fd, backlog), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** accept4 without a peer address; returns the new fd or -errno. */
+    public static int tryAccept4(int fd, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) orErrno((int) ACCEPT4.invokeExact(c, fd, MemorySegment.NULL, MemorySegment.NULL, flags), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** connect; returns 0 or -errno. */
+    public static int tryConnect(int fd, MemorySegment addr, int len) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) orErrno((int) CONNECT.invokeExact(c, fd, addr, len), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** sendmsg; returns bytes sent or -errno. */
+    public static long trySendmsg(int fd, MemorySegment msghdr, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return orErrno((long) SENDMSG.invokeExact(c, fd, msghdr, flags), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** recvmsg; returns bytes received (0 at end of stream) or -errno. */
+    public static long tryRecvmsg(int fd, MemorySegment msghdr, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return orErrno((long) RECVMSG.invokeExact(c, fd, msghdr, flags), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- eventfd, read, write, close -------------------------------------------------------
+
+    public static int eventfd(int initval, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check("eventfd", (int) EVENTFD.invokeExact(c, initval, flags), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Adds 1 to an eventfd counter; returns 8 or -errno (EAGAIN when the counter is full). */
+    public static long eventfdSignal(int fd) {
+        MemorySegment buf = COUNTER.get();
+        buf.set(JAVA_LONG, 0, 1L);
+        return tryWrite(fd, buf, 8);
+    }
+
+    /** Reads and resets a non-blocking eventfd counter; returns the counter, or -errno. */
+    public static long eventfdDrain(int fd) {
+        MemorySegment buf = COUNTER.get();
+        long rc = tryRead(fd, buf, 8);
+        return rc == 8 ? buf.get(JAVA_LONG, 0) : rc;
+    }
+
+    public static long tryRead(int fd, MemorySegment buf, long len) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return orErrno((long) READ.invokeExact(c, fd, buf, len), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static long tryWrite(int fd, MemorySegment buf, long len) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return orErrno((long) WRITE.invokeExact(c, fd, buf, len), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Closes an fd; errors are not reported because there is nothing a caller could do. */
+    public static void close(int fd) {
+        if (fd < 0) {
+            return;
+        }
+        MemorySegment c = CAPTURE.get();
+        try {
+            int ignored = (int) CLOSE.invokeExact(c, fd);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- memory ----------------------------------------------------------------------------
+
+    /** mmap(NULL, len, prot, flags, fd, offset); the result is a zero-length segment at the mapping. */
+    public static MemorySegment mmap(long len, int prot, int flags, int fd, long offset) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            MemorySegment p = (MemorySegment) MMAP.invokeExact(c, MemorySegment.NULL, len, prot, flags, fd, offset);
+            if (p.address() == -1L) {
+                throw new LinuxException("mmap", errno(c));
+            }
+            return p;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void munmap(long address, long len) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            check("munmap", (int) MUNMAP.invokeExact(c, MemorySegment.ofAddress(address), len), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static int memfdCreate(String name, int flags) {
+        MemorySegment c = CAPTURE.get();
+        try (Arena a = Arena.ofConfined()) {
+            return (int) check("memfd_create", (int) MEMFD_CREATE.invokeExact(c, a.allocateFrom(name), flags), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- epoll -----------------------------------------------------------------------------
+
+    public static int epollCreate() {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check("epoll_create1", (int) EPOLL_CREATE1.invokeExact(c, EPOLL_CLOEXEC), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Adds fd to an epoll set with the given events and 64-bit user data. */
+    public static void epollAdd(int epfd, int fd, int events, long data) {
+        MemorySegment c = CAPTURE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ev = a.allocate(EPOLL_EVENT_SIZE, 4);
+            ev.set(JAVA_INT, 0, events);
+            ev.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, data);
+            check("epoll_ctl(ADD)", (int) EPOLL_CTL.invokeExact(c, epfd, EPOLL_CTL_ADD, fd, ev), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void epollDelete(int epfd, int fd) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            int ignored = (int) EPOLL_CTL.invokeExact(c, epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** epoll_wait; returns the number of events, 0 on timeout or EINTR. */
+    public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            int rc = (int) EPOLL_WAIT.invokeExact(c, epfd, events, max, timeoutMillis);
+            if (rc < 0) {
+                int e = errno(c);
+                if (e == EINTR) {
+                    return 0;
+                }
+                throw new LinuxException("epoll_wait", e);
+            }
+            return rc;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- files -----------------------------------------------------------------------------
+
+    public static int open(String path, int flags, int mode) {
+        MemorySegment c = CAPTURE.get();
+        try (Arena a = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(c, a.allocateFrom(path), flags, mode);
+            if (fd < 0) {
+                throw new LinuxException("open(" + path + ")", errno(c));
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** preadv; returns bytes read or -errno. */
+    public static long tryPreadv(int fd, MemorySegment iov, int iovcnt, long offset) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return orErrno((long) PREADV.invokeExact(c, fd, iov, iovcnt, offset), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** pwritev; returns bytes written or -errno. */
+    public static long tryPwritev(int fd, MemorySegment iov, int iovcnt, long offset) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return orErrno((long) PWRITEV.invokeExact(c, fd, iov, iovcnt, offset), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fdatasync; returns 0 or -errno. */
+    public static int tryFdatasync(int fd) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) orErrno((int) FDATASYNC.invokeExact(c, fd), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fallocate; returns 0 or -errno. */
+    public static int tryFallocate(int fd, int mode, long offset, long len) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) orErrno((int) FALLOCATE.invokeExact(c, fd, mode, offset, len), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void ftruncate(int fd, long len) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            check("ftruncate", (int) FTRUNCATE.invokeExact(c, fd, len), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The size of an open file (lseek to its end). */
+    public static long fileSize(int fd) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return check("lseek", (long) LSEEK.invokeExact(c, fd, 0L, 2), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+}

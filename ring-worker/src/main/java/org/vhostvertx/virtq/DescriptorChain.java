@@ -1,0 +1,215 @@
+package org.vhostvertx.virtq;
+
+import org.vhostvertx.memory.GuestMemory;
+import org.vhostvertx.memory.GuestMemoryException;
+import org.vhostvertx.memory.MemoryRegion;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One buffer the driver made available: its device-readable part followed by its device-writable
+ * part, already translated to guest memory and bounds-checked.
+ *
+ * <p>A descriptor whose buffer crosses from one memory region into the next is kept as two pieces.
+ * Objects of this class are reused (a queue fills one the caller owns), so the data path allocates
+ * nothing per request.
+ */
+public final class DescriptorChain {
+
+    private int id;
+    private int ringSlots;
+    private int count;
+    private int readablePieces;
+    private long readableLength;
+    private long writableLength;
+    private MemorySegment[] segments;
+    private long[] offsets;
+    private int[] lengths;
+
+    public DescriptorChain() {
+        this(16);
+    }
+
+    public DescriptorChain(int initialPieces) {
+        segments = new MemorySegment[initialPieces];
+        offsets = new long[initialPieces];
+        lengths = new int[initialPieces];
+    }
+
+    /** The buffer id the used ring reports back to the driver. */
+    public int id() {
+        return id;
+    }
+
+    /** How many descriptor slots of the ring the chain occupied (a packed ring needs it). */
+    int ringSlots() {
+        return ringSlots;
+    }
+
+    public long readableLength() {
+        return readableLength;
+    }
+
+    public long writableLength() {
+        return writableLength;
+    }
+
+    public int pieceCount() {
+        return count;
+    }
+
+    void reset(int id) {
+        this.id = id;
+        this.ringSlots = 0;
+        this.count = 0;
+        this.readablePieces = 0;
+        this.readableLength = 0;
+        this.writableLength = 0;
+    }
+
+    void setRingSlots(int slots) {
+        this.ringSlots = slots;
+    }
+
+    void setId(int id) {
+        this.id = id;
+    }
+
+    /** Appends the buffer at gpa, splitting it where it crosses regions. */
+    void add(GuestMemory memory, long gpa, int len, boolean writable) {
+        if (!writable && writableLength > 0) {
+            throw new VirtqueueException("device-readable descriptor after a device-writable one");
+        }
+        long remaining = Integer.toUnsignedLong(len);
+        long addr = gpa;
+        while (remaining > 0) {
+            MemoryRegion r = memory.regionOfGpa(addr);
+            if (r == null) {
+                throw new GuestMemoryException(String.format(
+                        "descriptor buffer at gpa 0x%x length %d is outside guest memory", gpa,
+                        Integer.toUnsignedLong(len)));
+            }
+            long off = addr - r.guestPhysAddr();
+            long piece = Math.min(remaining, r.size() - off);
+            append(r.segment(), off, (int) piece);
+            addr += piece;
+            remaining -= piece;
+        }
+        if (writable) {
+            writableLength += Integer.toUnsignedLong(len);
+        } else {
+            readableLength += Integer.toUnsignedLong(len);
+            readablePieces = count;
+        }
+    }
+
+    private void append(MemorySegment seg, long off, int len) {
+        if (count == segments.length) {
+            int n = count * 2;
+            segments = java.util.Arrays.copyOf(segments, n);
+            offsets = java.util.Arrays.copyOf(offsets, n);
+            lengths = java.util.Arrays.copyOf(lengths, n);
+        }
+        segments[count] = seg;
+        offsets[count] = off;
+        lengths[count] = len;
+        count++;
+    }
+
+    /** Copies n bytes from the readable part, starting at pos, into dst at dstOff. */
+    public void read(long pos, MemorySegment dst, long dstOff, long n) {
+        copy(0, readablePieces, pos, dst, dstOff, n, false, readableLength);
+    }
+
+    /** Copies n bytes from src at srcOff into the writable part, starting at pos. */
+    public void write(long pos, MemorySegment src, long srcOff, long n) {
+        copy(readablePieces, count, pos, src, srcOff, n, true, writableLength);
+    }
+
+    /** Fills n bytes of the writable part, starting at pos, with zeros. */
+    public void zero(long pos, long n) {
+        long skip = pos;
+        long left = n;
+        for (int i = readablePieces; i < count && left > 0; i++) {
+            long len = lengths[i];
+            if (skip >= len) {
+                skip -= len;
+                continue;
+            }
+            long chunk = Math.min(len - skip, left);
+            segments[i].asSlice(offsets[i] + skip, chunk).fill((byte) 0);
+            left -= chunk;
+            skip = 0;
+        }
+    }
+
+    /** The byte at pos of the writable part is set to v. */
+    public void writeByte(long pos, byte v) {
+        long skip = pos;
+        for (int i = readablePieces; i < count; i++) {
+            if (skip < lengths[i]) {
+                segments[i].set(ValueLayout.JAVA_BYTE, offsets[i] + skip, v);
+                return;
+            }
+            skip -= lengths[i];
+        }
+        throw new IndexOutOfBoundsException("writable part has " + writableLength + " bytes, wanted " + pos);
+    }
+
+    private void copy(int from, int to, long pos, MemorySegment other, long otherOff, long n, boolean toGuest,
+                      long partLength) {
+        if (pos < 0 || n < 0 || pos + n > partLength) {
+            throw new IndexOutOfBoundsException("range " + pos + "+" + n + " outside a part of " + partLength);
+        }
+        long skip = pos;
+        long left = n;
+        long o = otherOff;
+        for (int i = from; i < to && left > 0; i++) {
+            long len = lengths[i];
+            if (skip >= len) {
+                skip -= len;
+                continue;
+            }
+            long chunk = Math.min(len - skip, left);
+            if (toGuest) {
+                MemorySegment.copy(other, o, segments[i], offsets[i] + skip, chunk);
+            } else {
+                MemorySegment.copy(segments[i], offsets[i] + skip, other, o, chunk);
+            }
+            o += chunk;
+            left -= chunk;
+            skip = 0;
+        }
+    }
+
+    /**
+     * Writes struct iovec entries for n bytes of the readable (writable=false) or writable part,
+     * starting at pos, into iov (room for maxIov entries). Returns the number of entries; when
+     * maxIov entries do not cover n bytes, the caller goes on from where their lengths end.
+     */
+    public int iovecs(boolean writable, long pos, long n, MemorySegment iov, int maxIov) {
+        int from = writable ? readablePieces : 0;
+        int to = writable ? count : readablePieces;
+        long skip = pos;
+        long left = n;
+        int k = 0;
+        for (int i = from; i < to && left > 0; i++) {
+            long len = lengths[i];
+            if (skip >= len) {
+                skip -= len;
+                continue;
+            }
+            long chunk = Math.min(len - skip, left);
+            if (k == maxIov) {
+                return k;
+            }
+            iov.set(ValueLayout.JAVA_LONG, 16L * k, segments[i].address() + offsets[i] + skip);
+            iov.set(ValueLayout.JAVA_LONG, 16L * k + 8, chunk);
+            k++;
+            left -= chunk;
+            skip = 0;
+        }
+        return k;
+    }
+}

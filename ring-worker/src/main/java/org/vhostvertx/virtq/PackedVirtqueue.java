@@ -1,0 +1,235 @@
+package org.vhostvertx.virtq;
+
+import org.vhostvertx.memory.GuestMemory;
+import org.vhostvertx.memory.GuestMemoryException;
+import org.vhostvertx.memory.MemoryRegion;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/** The packed ring of virtio 1.2 §2.8: one descriptor ring and two event suppression areas. */
+final class PackedVirtqueue implements Virtqueue {
+
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    static final int DESC_F_NEXT = 1;
+    static final int DESC_F_WRITE = 2;
+    static final int DESC_F_INDIRECT = 4;
+    static final int DESC_F_AVAIL = 1 << 7;
+    static final int DESC_F_USED = 1 << 15;
+    static final int EVENT_ENABLE = 0;
+    static final int EVENT_DISABLE = 1;
+    static final int EVENT_DESC = 2;
+
+    private final int size;
+    private final VringAddresses addresses;
+    private final boolean indirect;
+    private GuestMemory memory;
+    private MemorySegment ring;
+    private MemorySegment driverEvent;
+    private MemorySegment deviceEvent;
+
+    private int lastAvail;
+    private boolean availWrap;
+    private int usedIdx;
+    private boolean usedWrap;
+    private int signalledUsed;
+    private boolean pushedSincePublish;
+
+    PackedVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base) {
+        if (size <= 0 || size > 32768) {
+            throw new VirtqueueException("packed ring size " + size + " is not between 1 and 32768");
+        }
+        if ((addresses.descUva() & 15) != 0 || (addresses.availUva() & 3) != 0 || (addresses.usedUva() & 3) != 0) {
+            throw new VirtqueueException("packed ring addresses are not aligned: " + addresses);
+        }
+        this.size = size;
+        this.addresses = addresses;
+        this.indirect = (features & F_INDIRECT_DESC) != 0;
+        remap(memory);
+        this.lastAvail = base & 0x7fff;
+        this.availWrap = (base & 0x8000) != 0;
+        int usedPart = base >>> 16;
+        if (usedPart == 0 && base != 0) {
+            // An old front end sends only the avail half: nothing was in flight, so used == avail.
+            usedPart = base & 0xffff;
+        }
+        this.usedIdx = usedPart & 0x7fff;
+        this.usedWrap = (usedPart & 0x8000) != 0;
+        if (base == 0) {
+            // A fresh ring starts with both wrap counters at 1 (virtio 1.2 §2.8.1).
+            this.availWrap = true;
+            this.usedWrap = true;
+        }
+        if (lastAvail >= size || usedIdx >= size) {
+            throw new VirtqueueException("packed ring base 0x" + Integer.toHexString(base) + " beyond a ring of " + size);
+        }
+        this.signalledUsed = usedIdx;
+    }
+
+    @Override
+    public void remap(GuestMemory memory) {
+        this.memory = memory;
+        this.ring = memory.uvaSegment(addresses.descUva(), 16L * size, "descriptor ring");
+        this.driverEvent = memory.uvaSegment(addresses.availUva(), 4, "driver event suppression");
+        this.deviceEvent = memory.uvaSegment(addresses.usedUva(), 4, "device event suppression");
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    private boolean isAvailable(int index, boolean wrap) {
+        int flags = Short.toUnsignedInt(ring.get(U16, 16L * index + 14));
+        boolean a = (flags & DESC_F_AVAIL) != 0;
+        boolean u = (flags & DESC_F_USED) != 0;
+        return a == wrap && u != wrap;
+    }
+
+    @Override
+    public boolean hasAvailable() {
+        return isAvailable(lastAvail, availWrap);
+    }
+
+    @Override
+    public boolean pop(DescriptorChain chain) {
+        if (!isAvailable(lastAvail, availWrap)) {
+            return false;
+        }
+        // The descriptors must be read after the flags that made them available.
+        VarHandle.acquireFence();
+        chain.reset(0);
+        int i = lastAvail;
+        int slots = 0;
+        int id;
+        while (true) {
+            if (++slots > size) {
+                throw new VirtqueueException("descriptor chain at " + lastAvail + " longer than the ring of " + size);
+            }
+            long at = 16L * i;
+            long addr = ring.get(U64, at);
+            int len = ring.get(U32, at + 8);
+            id = Short.toUnsignedInt(ring.get(U16, at + 12));
+            int flags = Short.toUnsignedInt(ring.get(U16, at + 14));
+            if ((flags & DESC_F_INDIRECT) != 0) {
+                if (!indirect) {
+                    throw new VirtqueueException("indirect descriptor but INDIRECT_DESC was not negotiated");
+                }
+                if ((flags & DESC_F_NEXT) != 0) {
+                    throw new VirtqueueException("indirect descriptor with NEXT set at " + i);
+                }
+                addIndirect(chain, addr, len);
+                break;
+            }
+            chain.add(memory, addr, len, (flags & DESC_F_WRITE) != 0);
+            if ((flags & DESC_F_NEXT) == 0) {
+                break;
+            }
+            i = i + 1 == size ? 0 : i + 1;
+        }
+        if (id >= size) {
+            throw new VirtqueueException("buffer id " + id + " beyond a ring of " + size);
+        }
+        chain.setId(id);
+        chain.setRingSlots(slots);
+        lastAvail += slots;
+        if (lastAvail >= size) {
+            lastAvail -= size;
+            availWrap = !availWrap;
+        }
+        return true;
+    }
+
+    private void addIndirect(DescriptorChain chain, long addr, int len) {
+        long tableLen = Integer.toUnsignedLong(len);
+        if (tableLen == 0 || (tableLen & 15) != 0 || tableLen / 16 > size) {
+            throw new VirtqueueException("indirect table length " + tableLen + " invalid for a ring of " + size);
+        }
+        MemoryRegion r = memory.regionOfGpa(addr);
+        if (r == null || addr - r.guestPhysAddr() + tableLen > r.size()) {
+            throw new GuestMemoryException(String.format(
+                    "indirect table at gpa 0x%x length %d is outside guest memory", addr, tableLen));
+        }
+        MemorySegment table = r.segment();
+        long base = addr - r.guestPhysAddr();
+        for (long at = base; at < base + tableLen; at += 16) {
+            int flags = Short.toUnsignedInt(table.get(U16, at + 14));
+            if ((flags & DESC_F_INDIRECT) != 0) {
+                throw new VirtqueueException("indirect table inside an indirect table");
+            }
+            chain.add(memory, table.get(U64, at), table.get(U32, at + 8), (flags & DESC_F_WRITE) != 0);
+        }
+    }
+
+    @Override
+    public void push(DescriptorChain chain, int writtenLength) {
+        long at = 16L * usedIdx;
+        ring.set(U32, at + 8, writtenLength);
+        ring.set(U16, at + 12, (short) chain.id());
+        int flags = usedWrap ? (DESC_F_AVAIL | DESC_F_USED) : 0;
+        if (writtenLength > 0) {
+            flags |= DESC_F_WRITE;
+        }
+        // id and length must be visible before the flags that hand the descriptor back.
+        VarHandle.releaseFence();
+        ring.set(U16, at + 14, (short) flags);
+        usedIdx += chain.ringSlots();
+        if (usedIdx >= size) {
+            usedIdx -= size;
+            usedWrap = !usedWrap;
+        }
+        pushedSincePublish = true;
+    }
+
+    @Override
+    public boolean publish() {
+        if (!pushedSincePublish) {
+            return false;
+        }
+        pushedSincePublish = false;
+        VarHandle.fullFence();
+        int flags = Short.toUnsignedInt(driverEvent.get(U16, 2)) & 3;
+        int old = signalledUsed;
+        int now = usedIdx;
+        signalledUsed = now;
+        if (flags == EVENT_ENABLE) {
+            return true;
+        }
+        if (flags == EVENT_DISABLE) {
+            return false;
+        }
+        int offWrap = Short.toUnsignedInt(driverEvent.get(U16, 0));
+        int off = offWrap & 0x7fff;
+        boolean wrap = (offWrap & 0x8000) != 0;
+        if (now <= old) {
+            old -= size;
+        }
+        if (wrap != usedWrap) {
+            off -= size;
+        }
+        return ((now - off - 1) & 0xffff) < ((now - old) & 0xffff);
+    }
+
+    @Override
+    public void disableNotifications() {
+        deviceEvent.set(U16, 2, (short) EVENT_DISABLE);
+    }
+
+    @Override
+    public boolean enableNotifications() {
+        deviceEvent.set(U16, 2, (short) EVENT_ENABLE);
+        VarHandle.fullFence();
+        return hasAvailable();
+    }
+
+    @Override
+    public int vringBase() {
+        int avail = lastAvail | (availWrap ? 0x8000 : 0);
+        int used = usedIdx | (usedWrap ? 0x8000 : 0);
+        return avail | (used << 16);
+    }
+}

@@ -1,0 +1,215 @@
+package org.vhostvertx.virtq;
+
+import org.vhostvertx.memory.GuestMemory;
+import org.vhostvertx.memory.GuestMemoryException;
+import org.vhostvertx.memory.MemoryRegion;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/** The split ring of virtio 1.2 §2.7: descriptor table, available ring, used ring. */
+final class SplitVirtqueue implements Virtqueue {
+
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    static final int DESC_F_NEXT = 1;
+    static final int DESC_F_WRITE = 2;
+    static final int DESC_F_INDIRECT = 4;
+    private static final int USED_F_NO_NOTIFY = 1;
+    private static final int AVAIL_F_NO_INTERRUPT = 1;
+
+    private final int size;
+    private final VringAddresses addresses;
+    private final boolean eventIdx;
+    private final boolean indirect;
+    private GuestMemory memory;
+    private MemorySegment desc;
+    private MemorySegment avail;
+    private MemorySegment used;
+
+    private int lastAvail;
+    private int shadowAvail;
+    private int usedIdx;
+    private int publishedUsed;
+
+    SplitVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base) {
+        if (size <= 0 || size > 32768 || Integer.bitCount(size) != 1) {
+            throw new VirtqueueException("split ring size " + size + " is not a power of 2 up to 32768");
+        }
+        if ((addresses.descUva() & 15) != 0 || (addresses.availUva() & 1) != 0 || (addresses.usedUva() & 3) != 0) {
+            throw new VirtqueueException("split ring addresses are not aligned: " + addresses);
+        }
+        this.size = size;
+        this.addresses = addresses;
+        this.eventIdx = (features & F_EVENT_IDX) != 0;
+        this.indirect = (features & F_INDIRECT_DESC) != 0;
+        remap(memory);
+        this.lastAvail = base & 0xffff;
+        this.shadowAvail = lastAvail;
+        this.usedIdx = Short.toUnsignedInt(used.get(U16, 2));
+        this.publishedUsed = usedIdx;
+    }
+
+    @Override
+    public void remap(GuestMemory memory) {
+        this.memory = memory;
+        this.desc = memory.uvaSegment(addresses.descUva(), 16L * size, "descriptor table");
+        this.avail = memory.uvaSegment(addresses.availUva(), 6 + 2L * size, "available ring");
+        this.used = memory.uvaSegment(addresses.usedUva(), 6 + 8L * size, "used ring");
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    private int availIdx() {
+        return Short.toUnsignedInt(avail.get(U16, 2));
+    }
+
+    @Override
+    public boolean hasAvailable() {
+        if (lastAvail != shadowAvail) {
+            return true;
+        }
+        shadowAvail = availIdx();
+        return lastAvail != shadowAvail;
+    }
+
+    @Override
+    public boolean pop(DescriptorChain chain) {
+        if (lastAvail == shadowAvail) {
+            shadowAvail = availIdx();
+            if (lastAvail == shadowAvail) {
+                return false;
+            }
+        }
+        // The ring entries must be read after the index that published them.
+        VarHandle.acquireFence();
+        int pending = (shadowAvail - lastAvail) & 0xffff;
+        if (pending > size) {
+            throw new VirtqueueException("available index " + shadowAvail + " is " + pending
+                    + " entries ahead of " + lastAvail + " in a ring of " + size);
+        }
+        int head = Short.toUnsignedInt(avail.get(U16, 4 + 2L * (lastAvail & (size - 1))));
+        lastAvail = (lastAvail + 1) & 0xffff;
+        walk(head, chain);
+        return true;
+    }
+
+    private void walk(int head, DescriptorChain chain) {
+        if (head >= size) {
+            throw new VirtqueueException("head index " + head + " beyond a ring of " + size);
+        }
+        chain.reset(head);
+        MemorySegment table = desc;
+        long tableBase = 0;
+        int tableSize = size;
+        boolean inIndirect = false;
+        int i = head;
+        int seen = 0;
+        int total = 0;
+        while (true) {
+            if (++seen > tableSize) {
+                throw new VirtqueueException("descriptor chain from head " + head
+                        + " is longer than its table of " + tableSize + " (a loop?)");
+            }
+            if (++total > size && !inIndirect) {
+                throw new VirtqueueException("descriptor chain from head " + head + " longer than the queue");
+            }
+            long at = tableBase + 16L * i;
+            long addr = table.get(U64, at);
+            int len = table.get(U32, at + 8);
+            int flags = Short.toUnsignedInt(table.get(U16, at + 12));
+            int next = Short.toUnsignedInt(table.get(U16, at + 14));
+            if ((flags & DESC_F_INDIRECT) != 0) {
+                if (inIndirect) {
+                    throw new VirtqueueException("indirect table inside an indirect table (head " + head + ")");
+                }
+                if (!indirect) {
+                    throw new VirtqueueException("indirect descriptor but INDIRECT_DESC was not negotiated");
+                }
+                if ((flags & DESC_F_NEXT) != 0) {
+                    throw new VirtqueueException("indirect descriptor with NEXT set (head " + head + ")");
+                }
+                long tableLen = Integer.toUnsignedLong(len);
+                if (tableLen == 0 || (tableLen & 15) != 0 || tableLen / 16 > 65536) {
+                    throw new VirtqueueException("indirect table length " + tableLen + " is not a multiple of 16");
+                }
+                MemoryRegion r = memory.regionOfGpa(addr);
+                if (r == null || addr - r.guestPhysAddr() + tableLen > r.size()) {
+                    throw new GuestMemoryException(String.format(
+                            "indirect table at gpa 0x%x length %d is outside guest memory", addr, tableLen));
+                }
+                table = r.segment();
+                tableBase = addr - r.guestPhysAddr();
+                tableSize = (int) (tableLen / 16);
+                inIndirect = true;
+                seen = 0;
+                i = 0;
+                continue;
+            }
+            chain.add(memory, addr, len, (flags & DESC_F_WRITE) != 0);
+            if ((flags & DESC_F_NEXT) == 0) {
+                return;
+            }
+            if (next >= tableSize) {
+                throw new VirtqueueException("next index " + next + " beyond a table of " + tableSize);
+            }
+            i = next;
+        }
+    }
+
+    @Override
+    public void push(DescriptorChain chain, int writtenLength) {
+        long at = 4 + 8L * (usedIdx & (size - 1));
+        used.set(U32, at, chain.id());
+        used.set(U32, at + 4, writtenLength);
+        usedIdx = (usedIdx + 1) & 0xffff;
+    }
+
+    @Override
+    public boolean publish() {
+        if (usedIdx == publishedUsed) {
+            return false;
+        }
+        int old = publishedUsed;
+        // The entries must be visible before the index that publishes them.
+        VarHandle.releaseFence();
+        used.set(U16, 2, (short) usedIdx);
+        publishedUsed = usedIdx;
+        // The index store must be visible before we read the driver's wishes.
+        VarHandle.fullFence();
+        if (eventIdx) {
+            int usedEvent = Short.toUnsignedInt(avail.get(U16, 4 + 2L * size));
+            return ((usedIdx - usedEvent - 1) & 0xffff) < ((usedIdx - old) & 0xffff);
+        }
+        return (avail.get(U16, 0) & AVAIL_F_NO_INTERRUPT) == 0;
+    }
+
+    @Override
+    public void disableNotifications() {
+        if (!eventIdx) {
+            used.set(U16, 0, (short) USED_F_NO_NOTIFY);
+        }
+    }
+
+    @Override
+    public boolean enableNotifications() {
+        if (eventIdx) {
+            used.set(U16, 4 + 8L * size, (short) lastAvail);
+        } else {
+            used.set(U16, 0, (short) 0);
+        }
+        VarHandle.fullFence();
+        return hasAvailable();
+    }
+
+    @Override
+    public int vringBase() {
+        return lastAvail;
+    }
+}

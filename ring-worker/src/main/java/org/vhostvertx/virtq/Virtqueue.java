@@ -1,0 +1,60 @@
+package org.vhostvertx.virtq;
+
+import org.vhostvertx.memory.GuestMemory;
+
+/**
+ * One virtqueue as the device sees it, whatever its layout (split or packed).
+ *
+ * <p>A queue belongs to one ring-worker thread at a time; nothing here is thread-safe. Every method
+ * that reads the driver's side may throw {@link VirtqueueException} or
+ * {@link org.vhostvertx.memory.GuestMemoryException}: the queue is then broken.
+ */
+public interface Virtqueue {
+
+    int size();
+
+    /** Takes the next available buffer into chain; false when the driver has made none available. */
+    boolean pop(DescriptorChain chain);
+
+    /** Returns a buffer to the driver, reporting how many bytes the device wrote into it. */
+    void push(DescriptorChain chain, int writtenLength);
+
+    /**
+     * Makes the pushed buffers visible to the driver. Returns true when the driver wants to be
+     * notified of them (honouring EVENT_IDX and the driver's suppression flags).
+     */
+    boolean publish();
+
+    /** Asks the driver not to kick: the worker is polling. */
+    void disableNotifications();
+
+    /**
+     * Asks the driver to kick on new buffers. Returns true when buffers arrived meanwhile, so the
+     * worker must not sleep.
+     */
+    boolean enableNotifications();
+
+    /** True when the driver has made a buffer available that was not popped yet. */
+    boolean hasAvailable();
+
+    /** The ring state for VHOST_USER_GET_VRING_BASE. */
+    int vringBase();
+
+    /** Rebinds the queue to a new memory snapshot (rings re-translated) while it is quiesced. */
+    void remap(GuestMemory memory);
+
+    /** VIRTIO_F_RING_PACKED. */
+    long F_RING_PACKED = 1L << 34;
+    /** VIRTIO_RING_F_EVENT_IDX. */
+    long F_EVENT_IDX = 1L << 29;
+    /** VIRTIO_RING_F_INDIRECT_DESC. */
+    long F_INDIRECT_DESC = 1L << 28;
+
+    /** Creates the queue for the negotiated features, starting from the state of SET_VRING_BASE. */
+    static Virtqueue create(GuestMemory memory, int size, VringAddresses addresses, long features, int base) {
+        if ((features & F_RING_PACKED) != 0) {
+            return new PackedVirtqueue(memory, size, addresses, features, base);
+        }
+        return new SplitVirtqueue(memory, size, addresses, features, base);
+    }
+}

@@ -1,0 +1,240 @@
+package org.vhostvertx.worker;
+
+import org.vhostvertx.linux.EventFd;
+import org.vhostvertx.linux.Linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A dedicated platform thread that serves the queues attached to it.
+ *
+ * <p>It busy-polls its queues while they have work and for {@code pollNanos} after the last work
+ * (with the drivers' kicks suppressed), then re-enables kicks and sleeps in epoll on the kick
+ * eventfds. pollNanos 0 is pure interrupt mode; a very large value is pure polling. A queue belongs
+ * to one worker, so the data path takes no locks: the control side talks to a worker only through
+ * commands that run on its thread between rounds.
+ */
+public final class RingWorker implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RingWorker.class.getName());
+    private static final int MAX_EVENTS = 64;
+    private static final long WAKEUP_DATA = -1L;
+
+    private final String name;
+    private final long pollNanos;
+    private final int epfd;
+    private final EventFd wakeup = new EventFd();
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final List<QueueRunner> runners = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean stopping;
+    private volatile int queueCount;
+
+    public RingWorker(String name, long pollNanos) {
+        this.name = name;
+        this.pollNanos = pollNanos;
+        this.epfd = Linux.epollCreate();
+        Linux.epollAdd(epfd, wakeup.fd(), Linux.EPOLLIN, WAKEUP_DATA);
+        this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::loop);
+        this.thread.start();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** How many queues this worker serves now (for placing new ones). */
+    public int queueCount() {
+        return queueCount;
+    }
+
+    /** Runs task on the worker thread between rounds. */
+    public <T> CompletableFuture<T> submit(Callable<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (stopping) {
+            f.completeExceptionally(new IllegalStateException(name + " is stopped"));
+            return f;
+        }
+        commands.add(() -> {
+            try {
+                f.complete(task.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        wakeup.signal();
+        return f;
+    }
+
+    /** Starts serving a queue. */
+    public CompletableFuture<Void> attach(QueueRunner runner) {
+        return submit(() -> {
+            runners.add(runner);
+            queueCount = runners.size();
+            if (runner.kickFd() >= 0) {
+                Linux.epollAdd(epfd, runner.kickFd(), Linux.EPOLLIN, runner.kickFd());
+            }
+            // Buffers may have been made available before we were listening: look at once.
+            runner.queue().disableNotifications();
+            return null;
+        });
+    }
+
+    /** Parks a queue and returns its ring state for GET_VRING_BASE. */
+    public CompletableFuture<Integer> detach(QueueRunner runner) {
+        return submit(() -> {
+            if (runners.remove(runner)) {
+                queueCount = runners.size();
+                if (runner.kickFd() >= 0) {
+                    Linux.epollDelete(epfd, runner.kickFd());
+                }
+                if (!runner.broken()) {
+                    // Completed buffers must reach the driver before the ring changes hands.
+                    try {
+                        if (runner.queue().publish()) {
+                            runner.call();
+                        }
+                        runner.stopped();
+                    } catch (RuntimeException | InternalError e) {
+                        runner.fail(e);
+                    }
+                }
+            }
+            return runner.queue().vringBase();
+        });
+    }
+
+    private void loop() {
+        MemorySegment events = Arena.ofAuto().allocate((long) MAX_EVENTS * Linux.EPOLL_EVENT_SIZE, 8);
+        long idleSince = System.nanoTime();
+        while (!stopping) {
+            runCommands();
+            boolean work = false;
+            for (int i = 0; i < runners.size(); i++) {
+                work |= serviceSafely(runners.get(i));
+            }
+            if (work) {
+                idleSince = System.nanoTime();
+                continue;
+            }
+            if (System.nanoTime() - idleSince < pollNanos) {
+                Thread.onSpinWait();
+                continue;
+            }
+            if (!enableKicks() && commands.isEmpty()) {
+                int n = Linux.epollWait(epfd, events, MAX_EVENTS, hasPollingOnlyQueue() ? 1 : -1);
+                for (int i = 0; i < n; i++) {
+                    long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * Linux.EPOLL_EVENT_SIZE + 4);
+                    if (data == WAKEUP_DATA) {
+                        wakeup.drain();
+                    } else {
+                        kicked((int) data);
+                    }
+                }
+            }
+            disableKicks();
+            idleSince = System.nanoTime();
+        }
+        runCommands();
+    }
+
+    private boolean hasPollingOnlyQueue() {
+        for (QueueRunner r : runners) {
+            if (r.kickFd() < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void kicked(int fd) {
+        long count = Linux.eventfdDrain(fd);
+        if (count <= 0) {
+            return;
+        }
+        for (QueueRunner r : runners) {
+            if (r.kickFd() == fd) {
+                r.kicked(count);
+            }
+        }
+    }
+
+    /** Re-enables kicks everywhere; true when some queue got buffers meanwhile. */
+    private boolean enableKicks() {
+        boolean pending = false;
+        for (int i = 0; i < runners.size(); i++) {
+            QueueRunner r = runners.get(i);
+            try {
+                pending |= r.queue().enableNotifications();
+            } catch (RuntimeException | InternalError e) {
+                fail(r, e);
+                i--;
+            }
+        }
+        return pending;
+    }
+
+    private void disableKicks() {
+        for (int i = 0; i < runners.size(); i++) {
+            QueueRunner r = runners.get(i);
+            try {
+                r.queue().disableNotifications();
+            } catch (RuntimeException | InternalError e) {
+                fail(r, e);
+                i--;
+            }
+        }
+    }
+
+    private boolean serviceSafely(QueueRunner r) {
+        try {
+            return r.service();
+        } catch (RuntimeException | InternalError e) {
+            // InternalError is how HotSpot reports a SIGBUS in guest memory the front end truncated.
+            fail(r, e);
+            return false;
+        }
+    }
+
+    private void fail(QueueRunner r, Throwable e) {
+        runners.remove(r);
+        queueCount = runners.size();
+        if (r.kickFd() >= 0) {
+            Linux.epollDelete(epfd, r.kickFd());
+        }
+        try {
+            r.fail(e);
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "failure handler of " + r + " threw", ex);
+        }
+    }
+
+    private void runCommands() {
+        Runnable c;
+        while ((c = commands.poll()) != null) {
+            c.run();
+        }
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        wakeup.signal();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Linux.close(epfd);
+        wakeup.close();
+    }
+}
