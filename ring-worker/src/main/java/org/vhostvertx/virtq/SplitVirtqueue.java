@@ -34,8 +34,12 @@ final class SplitVirtqueue implements Virtqueue {
     private int shadowAvail;
     private int usedIdx;
     private int publishedUsed;
+    private final InflightRegion inflight;
+    private final int[] resubmit;
+    private int resubmitNext;
 
-    SplitVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base) {
+    SplitVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base,
+                   InflightRegion inflight) {
         if (size <= 0 || size > 32768 || Integer.bitCount(size) != 1) {
             throw new VirtqueueException("split ring size " + size + " is not a power of 2 up to 32768");
         }
@@ -51,6 +55,24 @@ final class SplitVirtqueue implements Virtqueue {
         this.shadowAvail = lastAvail;
         this.usedIdx = Short.toUnsignedInt(used.get(U16, 2));
         this.publishedUsed = usedIdx;
+        this.inflight = inflight;
+        if (inflight != null && !inflight.fresh()) {
+            // After a restart the ring itself says what was returned: everything taken is either
+            // in the used ring or still in flight, so the next head to take follows both.
+            this.resubmit = inflight.recover(usedIdx);
+            this.lastAvail = (usedIdx + resubmit.length) & 0xffff;
+            this.shadowAvail = lastAvail;
+        } else {
+            this.resubmit = new int[0];
+            if (inflight != null) {
+                inflight.recover(usedIdx);
+            }
+        }
+    }
+
+    /** Heads a previous back end took and never returned; they are served again first. */
+    int pendingResubmissions() {
+        return resubmit.length - resubmitNext;
     }
 
     @Override
@@ -72,7 +94,7 @@ final class SplitVirtqueue implements Virtqueue {
 
     @Override
     public boolean hasAvailable() {
-        if (lastAvail != shadowAvail) {
+        if (resubmitNext < resubmit.length || lastAvail != shadowAvail) {
             return true;
         }
         shadowAvail = availIdx();
@@ -81,6 +103,10 @@ final class SplitVirtqueue implements Virtqueue {
 
     @Override
     public boolean pop(DescriptorChain chain) {
+        if (resubmitNext < resubmit.length) {
+            walk(resubmit[resubmitNext++], chain);
+            return true;
+        }
         if (lastAvail == shadowAvail) {
             shadowAvail = availIdx();
             if (lastAvail == shadowAvail) {
@@ -97,6 +123,9 @@ final class SplitVirtqueue implements Virtqueue {
         int head = Short.toUnsignedInt(avail.get(U16, 4 + 2L * (lastAvail & (size - 1))));
         lastAvail = (lastAvail + 1) & 0xffff;
         walk(head, chain);
+        if (inflight != null) {
+            inflight.taken(head);
+        }
         return true;
     }
 
@@ -169,6 +198,9 @@ final class SplitVirtqueue implements Virtqueue {
         used.set(U32, at, chain.id());
         used.set(U32, at + 4, writtenLength);
         usedIdx = (usedIdx + 1) & 0xffff;
+        if (inflight != null) {
+            inflight.returned(chain.id());
+        }
     }
 
     @Override
@@ -177,10 +209,16 @@ final class SplitVirtqueue implements Virtqueue {
             return false;
         }
         int old = publishedUsed;
+        if (inflight != null) {
+            inflight.beforePublish();
+        }
         // The entries must be visible before the index that publishes them.
         VarHandle.releaseFence();
         used.set(U16, 2, (short) usedIdx);
         publishedUsed = usedIdx;
+        if (inflight != null) {
+            inflight.afterPublish(usedIdx);
+        }
         // The index store must be visible before we read the driver's wishes.
         VarHandle.fullFence();
         if (eventIdx) {

@@ -2,6 +2,8 @@ package org.vhostvertx.virtq;
 
 import org.vhostvertx.memory.GuestMemory;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * One virtqueue as the device sees it, whatever its layout (split or packed).
  *
@@ -52,9 +54,20 @@ public interface Virtqueue {
 
     /** Creates the queue for the negotiated features, starting from the state of SET_VRING_BASE. */
     static Virtqueue create(GuestMemory memory, int size, VringAddresses addresses, long features, int base) {
+        return create(memory, size, addresses, features, base, null);
+    }
+
+    /**
+     * As {@link #create(GuestMemory, int, VringAddresses, long, int)}, tracking in-flight buffers in
+     * inflight (INFLIGHT_SHMFD) when it is not null. With tracking, a split ring's start state comes
+     * from the ring and the region, not from base. Packed rings are not tracked.
+     */
+    static Virtqueue create(GuestMemory memory, int size, VringAddresses addresses, long features, int base,
+                            MemorySegment inflight) {
         if ((features & F_RING_PACKED) != 0) {
             return new PackedVirtqueue(memory, size, addresses, features, base);
         }
-        return new SplitVirtqueue(memory, size, addresses, features, base);
+        InflightRegion region = inflight == null ? null : new InflightRegion(inflight, size, features);
+        return new SplitVirtqueue(memory, size, addresses, features, base, region);
     }
 }

@@ -73,6 +73,7 @@ final class FrontEndConnection {
     private int status;
     private boolean needsReset;
     private UnixSocket backend;
+    private InflightBuffer inflight;
     private boolean busy;
     private boolean closing;
 
@@ -187,13 +188,18 @@ final class FrontEndConnection {
                 || r == Request.GET_STATUS || r == Request.GET_INFLIGHT_FD;
     }
 
+    /** A descriptor to attach to the next reply (GET_INFLIGHT_FD); we keep our own copy. */
+    private int pendingReplyFd = -1;
+
     private void send(int code, byte[] payload) {
         out.set(U32, 0, code);
         out.set(U32, 4, Message.VERSION | Message.FLAG_REPLY);
         out.set(U32, 8, payload.length);
         MemorySegment.copy(payload, 0, out, ValueLayout.JAVA_BYTE, Message.HEADER_SIZE, payload.length);
         long n = Message.HEADER_SIZE + payload.length;
-        long rc = socket.send(out, n, null, 0);
+        int fd = pendingReplyFd;
+        pendingReplyFd = -1;
+        long rc = fd >= 0 ? socket.send(out, n, new int[]{fd}, 1) : socket.send(out, n, null, 0);
         if (rc != n) {
             close("reply could not be sent: " + (rc < 0 ? Linux.strerror((int) -rc) : "short write"));
         }
@@ -235,6 +241,8 @@ final class FrontEndConnection {
                 yield done(null);
             }
             case GET_STATUS -> done(u64(status | (needsReset ? STATUS_NEEDS_RESET : 0)));
+            case GET_INFLIGHT_FD -> getInflightFd(m);
+            case SET_INFLIGHT_FD -> setInflightFd(m);
             default -> throw ProtocolException.refuse(r + " is not supported (it was not advertised)");
         };
     }
@@ -515,8 +523,9 @@ final class FrontEndConnection {
 
     private Future<Void> startRing(RingSlot s) {
         s.running = true;
+        MemorySegment region = inflight == null ? null : inflight.region(s.index, s.size);
         return device(new DeviceEvent.QueueReady(s.index, s.size, s.addresses, s.base, features, s.kickFd,
-                s.callFd, s.errFd, memory)).map(v -> {
+                s.callFd, s.errFd, memory, region)).map(v -> {
             publish("queue-started", new JsonObject().put("queue", s.index).put("size", s.size)
                     .put("packed", (features & Virtqueue.F_RING_PACKED) != 0));
             return (Void) null;
@@ -526,6 +535,50 @@ final class FrontEndConnection {
             return Future.failedFuture(ProtocolException.refuse("ring " + s.index + " cannot start: "
                     + e.getMessage()));
         });
+    }
+
+    // ---- inflight tracking -----------------------------------------------------------------
+
+    private void requireInflight(Message m) {
+        if ((protocolFeatures & ProtocolFeatures.INFLIGHT_SHMFD) == 0) {
+            throw ProtocolException.refuse(m.name() + " without INFLIGHT_SHMFD negotiated");
+        }
+    }
+
+    private Future<byte[]> getInflightFd(Message m) {
+        requireInflight(m);
+        ByteBuffer b = m.body();
+        int queues = Short.toUnsignedInt(b.getShort(16));
+        int queueSize = Short.toUnsignedInt(b.getShort(18));
+        if (queues < 1 || queues > rings.length || queueSize < 1 || queueSize > spec.maxQueueSize()) {
+            throw ProtocolException.refuse("GET_INFLIGHT_FD for " + queues + " queues of " + queueSize);
+        }
+        if (inflight != null) {
+            inflight.close();
+        }
+        inflight = InflightBuffer.create(queues, queueSize);
+        ByteBuffer reply = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        reply.putLong(0, inflight.size()).putLong(8, 0).putShort(16, (short) queues).putShort(18, (short) queueSize);
+        pendingReplyFd = inflight.fd();
+        return done(reply.array());
+    }
+
+    private Future<byte[]> setInflightFd(Message m) {
+        requireInflight(m);
+        ByteBuffer b = m.body();
+        long size = b.getLong(0);
+        long offset = b.getLong(8);
+        int queues = Short.toUnsignedInt(b.getShort(16));
+        int queueSize = Short.toUnsignedInt(b.getShort(18));
+        if (queues > rings.length) {
+            throw ProtocolException.refuse("SET_INFLIGHT_FD for " + queues + " queues; the device has " + rings.length);
+        }
+        InflightBuffer next = InflightBuffer.adopt(m.takeFd(0), size, offset, queues, queueSize);
+        if (inflight != null) {
+            inflight.close();
+        }
+        inflight = next;
+        return done(null);
     }
 
     // ---- config, back-end channel, reset ---------------------------------------------------
@@ -645,6 +698,9 @@ final class FrontEndConnection {
             memory = GuestMemory.EMPTY;
             if (backend != null) {
                 backend.close();
+            }
+            if (inflight != null) {
+                inflight.close();
             }
             reader.close();
             socket.close();

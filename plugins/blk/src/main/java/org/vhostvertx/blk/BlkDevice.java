@@ -13,6 +13,8 @@ public final class BlkDevice implements VirtioDevice {
     static final int MAX_QUEUE_SIZE = 1024;
     /** vhost-user protocol feature CONFIG: QEMU's vhost-user-blk reads the config space from us. */
     private static final long PROTOCOL_CONFIG = 1L << 9;
+    /** vhost-user protocol feature INFLIGHT_SHMFD: a restarted back end resumes requests in flight. */
+    private static final long PROTOCOL_INFLIGHT_SHMFD = 1L << 12;
 
     private final BlockStore store;
     private final boolean readOnly;
@@ -37,7 +39,7 @@ public final class BlkDevice implements VirtioDevice {
         if (readOnly) {
             f |= BlkFeatures.RO;
         }
-        return new DeviceSpec(DEVICE_ID, f, PROTOCOL_CONFIG, queues, MAX_QUEUE_SIZE);
+        return new DeviceSpec(DEVICE_ID, f, PROTOCOL_CONFIG | PROTOCOL_INFLIGHT_SHMFD, queues, MAX_QUEUE_SIZE);
     }
 
     @Override

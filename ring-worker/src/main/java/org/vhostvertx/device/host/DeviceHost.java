@@ -154,7 +154,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         if (q.size() > device.spec().maxQueueSize()) {
             return Future.failedFuture("queue size " + q.size() + " exceeds the maximum " + device.spec().maxQueueSize());
         }
-        Virtqueue queue = Virtqueue.create(q.memory(), q.size(), q.addresses(), q.features(), q.base());
+        Virtqueue queue = Virtqueue.create(q.memory(), q.size(), q.addresses(), q.features(), q.base(), q.inflight());
         QueueHandler handler = device.queueHandler(q.index(), q.features());
         RingWorker worker = pool.leastLoaded();
         QueueRunner[] self = new QueueRunner[1];

@@ -3,6 +3,8 @@ package org.vhostvertx.device.lifecycle;
 import org.vhostvertx.memory.GuestMemory;
 import org.vhostvertx.virtq.VringAddresses;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The local event-bus contract from the protocol verticle to the host of a device
  * (address {@link Addresses#device(String)}). Every event is a request; the reply says when the
@@ -26,9 +28,12 @@ public sealed interface DeviceEvent {
     record MemoryChanged(GuestMemory memory) implements DeviceEvent {
     }
 
-    /** A ring has everything it needs and is enabled. Reply: null once a worker serves it. */
+    /**
+     * A ring has everything it needs and is enabled. inflight is the queue's region of the
+     * INFLIGHT_SHMFD buffer, or null. Reply: null once a worker serves it.
+     */
     record QueueReady(int index, int size, VringAddresses addresses, int base, long features, int kickFd,
-                      int callFd, int errFd, GuestMemory memory) implements DeviceEvent {
+                      int callFd, int errFd, GuestMemory memory, MemorySegment inflight) implements DeviceEvent {
     }
 
     /** A new call eventfd for a running queue (-1: none). Reply: null once the worker uses it. */
