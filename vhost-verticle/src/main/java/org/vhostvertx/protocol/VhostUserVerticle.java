@@ -25,13 +25,14 @@ import java.util.logging.Logger;
 public final class VhostUserVerticle extends VerticleBase {
 
     private static final Logger LOG = Logger.getLogger(VhostUserVerticle.class.getName());
+    private static final long MAX_BACKOFF_MILLIS = 2000;
 
     /** How the device reaches its front end. */
     public enum Mode { SERVER, CLIENT }
 
     /**
      * @param socketPermissions POSIX permissions of a server socket file, e.g. "rw-------"
-     * @param reconnectMillis   first delay before a client reconnects; doubles up to 8 times
+     * @param reconnectMillis   first delay before a client reconnects; doubles up to 2 s
      */
     public record Settings(String deviceId, String deviceType, Path socket, Mode mode, String socketPermissions,
                            long reconnectMillis) {
@@ -159,7 +160,7 @@ public final class VhostUserVerticle extends VerticleBase {
             attach(s);
         } catch (LinuxException e) {
             long delay = reconnectDelay;
-            reconnectDelay = Math.min(reconnectDelay * 2, settings.reconnectMillis() * 256);
+            reconnectDelay = Math.min(reconnectDelay * 2, Math.max(settings.reconnectMillis(), MAX_BACKOFF_MILLIS));
             connectLater(delay);
         }
     }

@@ -121,6 +121,14 @@ public final class FrontEnd implements AutoCloseable {
         return f;
     }
 
+    /** Negotiates over a connection we already have and starts every queue. */
+    public static FrontEnd start(VhostUserClient client, GuestRam ram, Options options) throws IOException {
+        FrontEnd f = new FrontEnd(client, ram, options);
+        f.negotiate();
+        f.startQueues();
+        return f;
+    }
+
     /** Connects, negotiates and starts every queue. */
     public static FrontEnd start(Path socket, GuestRam ram, Options options) throws IOException {
         FrontEnd f = connect(socket, ram, options);

@@ -58,6 +58,11 @@ public final class VhostUserClient implements AutoCloseable {
         this.socket = socket;
     }
 
+    /** Speaks the protocol over a socket we accepted (the back end in client mode connected to us). */
+    public static VhostUserClient over(UnixSocket socket) {
+        return new VhostUserClient(socket);
+    }
+
     /** Connects, retrying while the socket does not exist yet. */
     public static VhostUserClient connect(Path path) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
