@@ -90,6 +90,7 @@ public final class Linux {
     private static final MethodHandle LISTEN = fn("listen", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle ACCEPT4 = fn("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
     private static final MethodHandle CONNECT = fn("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle SOCKETPAIR = fn("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SENDMSG = fn("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle RECVMSG = fn("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle EVENTFD = fn("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
@@ -163,6 +164,19 @@ public final class Linux {
         MemorySegment c = CAPTURE.get();
         try {
             return (int) check("socket", (int) SOCKET.invokeExact(c, domain, type, protocol), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** A connected pair of non-blocking Unix stream sockets. */
+    public static int[] socketpair() {
+        MemorySegment c = CAPTURE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(8, 4);
+            check("socketpair", (int) SOCKETPAIR.invokeExact(c, AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+                    fds), c);
+            return new int[]{fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -44,6 +44,7 @@ class BlkGuestTest {
         }
         backend = Backend.start(Backend.config(
                 disk("one", 1), disk("two", 2), disk("packed", 1),
+                disk("client", 1).put("mode", "client").put("reconnectMillis", 50),
                 new JsonObject().put("id", "ro").put("type", "blk").put("socket", dir.resolve("ro.sock").toString())
                         .put("image", ro.toString()).put("readOnly", true)));
     }
@@ -108,6 +109,16 @@ class BlkGuestTest {
                 .run().assertPassed();
         imageHoldsMarker("packed");
         hostFsckClean("packed");
+    }
+
+    @Test
+    void clientModeConnectsToQemusSocket() throws Exception {
+        // QEMU listens (server=on) and waits in device realize until our back end connects to it.
+        QemuGuest.builder("blk-client")
+                .args("-chardev", "socket,id=c0,server=on,wait=off,path=" + dir.resolve("client.sock"),
+                        "-device", "vhost-user-blk-pci,chardev=c0,num-queues=1")
+                .script("blk").param("size", SIZE).run().assertPassed();
+        imageHoldsMarker("client");
     }
 
     @Test
