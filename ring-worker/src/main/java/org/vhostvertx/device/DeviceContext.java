@@ -8,4 +8,11 @@ public interface DeviceContext {
 
     /** Tells the driver that the config space changed (vhost-user CONFIG_CHANGE_MSG). */
     void configChanged();
+
+    /**
+     * Asks the worker that owns queue index to run its handler soon, although the driver did not
+     * kick: the device has something for it (an event to post, a frame from another port). Any
+     * thread may call it; nothing happens if the queue is not running.
+     */
+    void wake(int index);
 }

@@ -32,6 +32,15 @@ public interface VirtioDevice extends AutoCloseable {
     default void reset() {
     }
 
+    /**
+     * An operator's action on this device (from the control address): e.g. a SCSI LUN added.
+     * Runs on the device host's event loop. Unknown actions and bad arguments throw
+     * {@link DeviceException}; the reply is the returned JSON.
+     */
+    default JsonObject control(String action, JsonObject arguments) {
+        throw new DeviceException("device has no action \"" + action + "\"");
+    }
+
     /** Device-specific facts for the console (size, path, read-only...). */
     default JsonObject describe() {
         return new JsonObject();

@@ -89,6 +89,16 @@ public final class RingWorker implements AutoCloseable {
         });
     }
 
+    /** Serves runner once on this worker, if it is still attached (a device woke it). */
+    public void wake(QueueRunner runner) {
+        commands.add(() -> {
+            if (runners.contains(runner)) {
+                serviceSafely(runner);
+            }
+        });
+        wakeup.signal();
+    }
+
     /** Parks a queue and returns its ring state for GET_VRING_BASE. */
     public CompletableFuture<Integer> detach(QueueRunner runner) {
         return submit(() -> {

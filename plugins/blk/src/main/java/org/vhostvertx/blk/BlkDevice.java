@@ -1,12 +1,14 @@
 package org.vhostvertx.blk;
 
+import org.vhostvertx.storage.ImageStore;
+
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceSpec;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 
-/** A virtio-blk device (id 2) on a {@link BlockStore}. */
+/** A virtio-blk device (id 2) on a {@link ImageStore}. */
 public final class BlkDevice implements VirtioDevice {
 
     static final int DEVICE_ID = 2;
@@ -16,14 +18,14 @@ public final class BlkDevice implements VirtioDevice {
     /** vhost-user protocol feature INFLIGHT_SHMFD: a restarted back end resumes requests in flight. */
     private static final long PROTOCOL_INFLIGHT_SHMFD = 1L << 12;
 
-    private final BlockStore store;
+    private final ImageStore store;
     private final boolean readOnly;
     private final int queues;
     private final int blockSize;
     private final String serial;
     private volatile boolean writeback = true;
 
-    BlkDevice(BlockStore store, boolean readOnly, int queues, int blockSize, String serial) {
+    BlkDevice(ImageStore store, boolean readOnly, int queues, int blockSize, String serial) {
         this.store = store;
         this.readOnly = readOnly;
         this.queues = queues;
@@ -67,7 +69,7 @@ public final class BlkDevice implements VirtioDevice {
         writeback = true;
     }
 
-    BlockStore store() {
+    ImageStore store() {
         return store;
     }
 

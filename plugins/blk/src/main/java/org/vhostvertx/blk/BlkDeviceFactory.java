@@ -1,5 +1,8 @@
 package org.vhostvertx.blk;
 
+import org.vhostvertx.storage.ImageStore;
+import org.vhostvertx.storage.Sizes;
+
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
@@ -37,7 +40,7 @@ public final class BlkDeviceFactory implements DeviceFactory {
         if (size != -1 && (size < 512 || size % 512 != 0)) {
             throw new DeviceException("\"size\" must be a positive multiple of 512 bytes, was " + size);
         }
-        BlockStore store;
+        ImageStore store;
         if (ram) {
             if (config.getValue("image") != null) {
                 throw new DeviceException("\"image\" and \"ram\": true exclude each other");
@@ -45,13 +48,13 @@ public final class BlkDeviceFactory implements DeviceFactory {
             if (size < 0) {
                 throw new DeviceException("a RAM disk needs \"size\"");
             }
-            store = BlockStore.ram(size);
+            store = ImageStore.ram(size);
         } else {
             Object image = config.getValue("image");
             if (!(image instanceof String path) || path.isBlank()) {
                 throw new DeviceException("\"image\" must be the path of a raw image file (or set \"ram\": true)");
             }
-            store = BlockStore.file(Path.of(path), size, readOnly);
+            store = ImageStore.file(Path.of(path), size, readOnly);
         }
         return new BlkDevice(store, readOnly, queues, blockSize, serial);
     }

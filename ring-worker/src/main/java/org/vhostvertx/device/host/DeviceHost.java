@@ -51,6 +51,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     private final Map<Integer, Running> running = new TreeMap<>();
     private final Map<Integer, QueueCounters> counters = new TreeMap<>();
     private MessageConsumer<Object> consumer;
+    private MessageConsumer<JsonObject> control;
     private long statsTimer = -1;
 
     private record Running(QueueRunner runner, RingWorker worker, int errFd) {
@@ -82,10 +83,11 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     public Future<?> start() {
         LocalCodec.register(vertx.eventBus());
         consumer = vertx.eventBus().localConsumer(Addresses.device(id), this::onEvent);
+        control = vertx.eventBus().consumer(Addresses.control(id), this::onControl);
         if (statsMillis > 0) {
             statsTimer = vertx.setPeriodic(statsMillis, t -> publishStats());
         }
-        return consumer.completion();
+        return Future.all(consumer.completion(), control.completion());
     }
 
     @Override
@@ -95,13 +97,44 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         }
         return stopAll().eventually(() -> {
             device.close();
-            return consumer.unregister();
+            return Future.all(consumer.unregister(), control.unregister());
         });
     }
 
     @Override
     public void configChanged() {
         vertx.runOnContext(v -> vertx.eventBus().send(Addresses.connection(id), new BackendEvent.ConfigChanged(), LOCAL));
+    }
+
+    @Override
+    public void wake(int index) {
+        context.runOnContext(v -> {
+            Running r = running.get(index);
+            if (r != null) {
+                r.worker().wake(r.runner());
+            }
+        });
+    }
+
+    private void onControl(Message<JsonObject> message) {
+        JsonObject body = message.body() == null ? new JsonObject() : message.body();
+        String action = body.getString("action");
+        try {
+            if (action == null) {
+                throw new org.vhostvertx.device.DeviceException("a control request needs \"action\"");
+            }
+            if (action.equals("stats")) {
+                message.reply(stats());
+                return;
+            }
+            JsonObject reply = device.control(action, body);
+            vertx.eventBus().publish(Addresses.EVENTS, new JsonObject().put("event", "action").put("device", id)
+                    .put("type", type).put("action", action));
+            message.reply(reply == null ? new JsonObject() : reply);
+        } catch (RuntimeException e) {
+            LOG.warning("device " + id + ": action " + action + " refused: " + e.getMessage());
+            message.fail(400, String.valueOf(e.getMessage()));
+        }
     }
 
     private void onEvent(Message<Object> message) {

@@ -13,6 +13,14 @@ public final class Addresses {
     private Addresses() {
     }
 
+    /**
+     * Cluster-wide request/reply: actions on device id, JSON {"action": ..., ...}; the reply is
+     * JSON, a failure carries the reason.
+     */
+    public static String control(String id) {
+        return "vhost.control." + id;
+    }
+
     /** Local: the host of device id consumes {@link DeviceEvent}s here. */
     public static String device(String id) {
         return "vhost.local.device." + id;

@@ -121,6 +121,21 @@ public final class SplitDriverRing implements DriverRing {
         avail.set(U16, 2, (short) availIdx);
     }
 
+    /** Sets avail.flags (1: VIRTQ_AVAIL_F_NO_INTERRUPT). */
+    public void setAvailFlags(int flags) {
+        avail.set(U16, 0, (short) flags);
+    }
+
+    /** Sets used_event (EVENT_IDX): the device calls when its used index passes it. */
+    public void setUsedEvent(int idx) {
+        avail.set(U16, 4 + 2L * n, (short) idx);
+    }
+
+    /** The device's used index as published now. */
+    public int usedIdx() {
+        return Short.toUnsignedInt(used.get(U16, 2));
+    }
+
     /** Takes a free descriptor slot for a hand-made chain. */
     public int takeDesc() {
         return freeDescs.poll();

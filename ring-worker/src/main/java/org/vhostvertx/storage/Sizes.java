@@ -1,14 +1,14 @@
-package org.vhostvertx.blk;
+package org.vhostvertx.storage;
 
 import org.vhostvertx.device.DeviceException;
 
 /** Parses sizes written as a byte count or with a binary suffix: 512, "64K", "1G". */
-final class Sizes {
+public final class Sizes {
 
     private Sizes() {
     }
 
-    static long parse(Object value, String field) {
+    public static long parse(Object value, String field) {
         if (value instanceof Number n) {
             return n.longValue();
         }

@@ -1,4 +1,4 @@
-package org.vhostvertx.blk;
+package org.vhostvertx.storage;
 
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.linux.Linux;
@@ -9,22 +9,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The bytes behind a blk device: a raw image file (created sparse if absent), or RAM (a memfd, so
- * both go through the same preadv/pwritev path with no copy in between).
+ * The bytes behind a disk (a blk device, a SCSI LUN): a raw image file (created sparse if absent),
+ * or RAM (a memfd, so both go through the same preadv/pwritev path with no copy in between).
  */
-final class BlockStore implements AutoCloseable {
+public final class ImageStore implements AutoCloseable {
 
     private final int fd;
-    private final long size;
+    private volatile long size;
     private final String description;
 
-    private BlockStore(int fd, long size, String description) {
+    private ImageStore(int fd, long size, String description) {
         this.fd = fd;
         this.size = size;
         this.description = description;
     }
 
-    static BlockStore file(Path path, long configuredSize, boolean readOnly) {
+    public static ImageStore file(Path path, long configuredSize, boolean readOnly) {
         try {
             boolean exists = Files.exists(path);
             if (!exists) {
@@ -49,7 +49,7 @@ final class BlockStore implements AutoCloseable {
                 Linux.close(fd);
                 throw new DeviceException("image " + path + " has " + size + " bytes; a disk needs at least 512");
             }
-            return new BlockStore(fd, size - size % 512, path.toString());
+            return new ImageStore(fd, size - size % 512, path.toString());
         } catch (IOException e) {
             throw new DeviceException("image " + path + ": " + e.getMessage(), e);
         } catch (LinuxException e) {
@@ -57,24 +57,30 @@ final class BlockStore implements AutoCloseable {
         }
     }
 
-    static BlockStore ram(long size) {
+    public static ImageStore ram(long size) {
         if (size < 512) {
             throw new DeviceException("\"size\" of a RAM disk must be at least 512 bytes, was " + size);
         }
         int fd = Linux.memfdCreate("vhost-vertx-ram-disk", Linux.MFD_CLOEXEC);
         Linux.ftruncate(fd, size);
-        return new BlockStore(fd, size - size % 512, "ram");
+        return new ImageStore(fd, size - size % 512, "ram");
     }
 
-    int fd() {
+    public int fd() {
         return fd;
     }
 
-    long size() {
+    public long size() {
         return size;
     }
 
-    String description() {
+    /** Grows or shrinks the store (a LUN resized by the operator). */
+    public void resize(long bytes) {
+        Linux.ftruncate(fd, bytes);
+        size = bytes - bytes % 512;
+    }
+
+    public String description() {
         return description;
     }
 
