@@ -20,6 +20,16 @@ public interface QueueHandler {
      */
     boolean process(Virtqueue queue, QueueCounters counters);
 
+    /**
+     * Whether the buffers the driver made available are work for this handler now. A handler that
+     * keeps buffers until it has something to put in them (an event queue, a receive queue) says
+     * false while it has nothing, so the worker sleeps instead of spinning on them; the device then
+     * calls {@link DeviceContext#wake(int)} when it has something.
+     */
+    default boolean wantsBuffers() {
+        return true;
+    }
+
     /** The queue left its worker (stopped, reset or broken). Called on the worker thread. */
     default void stopped() {
     }

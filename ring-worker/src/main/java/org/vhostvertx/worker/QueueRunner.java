@@ -23,6 +23,8 @@ public final class QueueRunner {
     private volatile int callFd;
     private final Consumer<Throwable> onFailure;
     private boolean broken;
+    /** The driver wanted a call while we had no call eventfd. */
+    private boolean missedCall;
 
     public QueueRunner(String device, int index, Virtqueue queue, QueueHandler handler, QueueCounters counters,
                        int kickFd, int callFd, Consumer<Throwable> onFailure) {
@@ -56,13 +58,25 @@ public final class QueueRunner {
         return kickFd;
     }
 
-    /** A new call eventfd from the front end (SET_VRING_CALL while running); -1 for none. */
+    /**
+     * A new call eventfd from the front end (SET_VRING_CALL while running); -1 for none. Runs on the
+     * worker. QEMU sends SET_VRING_CALL after it started the ring and does not wait for us: the
+     * driver may already have had buffers completed, so a call we could not make is made now.
+     */
     public void callFd(int fd) {
         this.callFd = fd;
+        if (missedCall && fd >= 0) {
+            missedCall = false;
+            call();
+        }
     }
 
     boolean broken() {
         return broken;
+    }
+
+    boolean wantsBuffers() {
+        return handler.wantsBuffers();
     }
 
     /** One round of work; true if the handler did something. */
@@ -79,6 +93,8 @@ public final class QueueRunner {
         if (fd >= 0) {
             Linux.eventfdSignal(fd);
             counters.call();
+        } else {
+            missedCall = true;
         }
     }
 

@@ -184,7 +184,7 @@ public final class RingWorker implements AutoCloseable {
         for (int i = 0; i < runners.size(); i++) {
             QueueRunner r = runners.get(i);
             try {
-                pending |= r.queue().enableNotifications();
+                pending |= r.queue().enableNotifications() && r.wantsBuffers();
             } catch (RuntimeException | InternalError e) {
                 fail(r, e);
                 i--;

@@ -213,6 +213,10 @@ final class FrontEndConnection {
             throw ProtocolException.refuse("unknown request code " + m.code);
         }
         checkShape(m, r);
+        if (LOG.isLoggable(Level.FINE)) {
+            LOG.fine("device " + deviceId + ": " + r + " " + java.util.HexFormat.of().formatHex(m.payload)
+                    + " fds " + m.fdCount());
+        }
         return switch (r) {
             case GET_FEATURES -> done(u64(offeredFeatures()));
             case SET_FEATURES -> setFeatures(m.u64());

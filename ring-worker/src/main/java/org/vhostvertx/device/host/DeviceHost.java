@@ -139,6 +139,9 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
 
     private void onEvent(Message<Object> message) {
         Future<?> result;
+        if (LOG.isLoggable(Level.FINE)) {
+            LOG.fine("device " + id + ": " + message.body());
+        }
         try {
             result = switch ((DeviceEvent) message.body()) {
                 case DeviceEvent.Connected c -> Future.succeededFuture(device.spec());

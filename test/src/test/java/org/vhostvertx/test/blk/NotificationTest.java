@@ -10,6 +10,7 @@ import org.vhostvertx.test.frontend.BlkDriver;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
 import org.vhostvertx.test.frontend.SplitDriverRing;
+import org.vhostvertx.test.frontend.VhostUserClient;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,6 +72,29 @@ class NotificationTest {
             ring.setAvailFlags(0);
             readBatch(blk, ring, 1, 8);
             assertTrue(fe.queue(0).calls() >= 1, "a call once interrupts are wanted again");
+        }
+    }
+
+    @Test
+    void aCallWantedBeforeTheCallFdArrivedIsMadeWhenItArrives() throws Exception {
+        // QEMU starts rings and sends SET_VRING_CALL afterwards without waiting for us.
+        try (GuestRam ram = new GuestRam(0, 1 << 20);
+             FrontEnd fe = FrontEnd.start(socket, ram, FrontEnd.Options.split());
+             org.vhostvertx.linux.EventFd late = new org.vhostvertx.linux.EventFd()) {
+            VhostUserClient c = fe.client();
+            assertEquals(0, c.sendAcked(VhostUserClient.SET_VRING_CALL, VhostUserClient.u64(0x100)), "no call fd");
+            SplitDriverRing ring = (SplitDriverRing) fe.queue(0).ring;
+            BlkDriver blk = new BlkDriver(fe.queue(0), ram);
+            readBatch(blk, ring, 1, 0);
+            assertEquals(0, late.drain());
+            assertEquals(0, c.sendAcked(VhostUserClient.SET_VRING_CALL, VhostUserClient.u64(0), late.fd()));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            long calls = 0;
+            while (calls == 0 && System.nanoTime() < deadline) {
+                calls = late.drain();
+                Thread.sleep(5);
+            }
+            assertEquals(1, calls, "the call the driver wanted is made on the new eventfd");
         }
     }
 

@@ -1,0 +1,79 @@
+package org.vhostvertx.scsi;
+
+import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.DeviceException;
+import org.vhostvertx.storage.ImageStore;
+import org.vhostvertx.storage.Sizes;
+
+import java.nio.file.Path;
+
+/**
+ * One LUN as configured (an entry of "luns", or the body of a "lun-add" action): {@code image}
+ * (created sparse at {@code size} if absent) or {@code ram: true} with a size, {@code readOnly},
+ * {@code vendor} (8 characters at most), {@code product} (16), {@code revision} (4), {@code serial}.
+ */
+final class LunSpec {
+
+    private LunSpec() {
+    }
+
+    static LogicalUnit open(JsonObject c, String where, int lun, String deviceId) {
+        boolean readOnly = bool(c, where, "readOnly");
+        boolean ram = bool(c, where, "ram");
+        String vendor = text(c, where, "vendor", "VHOSTVX", 8);
+        String product = text(c, where, "product", "vhost-vertx disk", 16);
+        String revision = text(c, where, "revision", "0.1", 4);
+        String serial = text(c, where, "serial", deviceId + "-" + lun, 64);
+        long size = -1;
+        if (c.getValue("size") != null) {
+            try {
+                size = Sizes.parse(c.getValue("size"), "size");
+            } catch (DeviceException e) {
+                throw new DeviceException(where + "." + e.getMessage());
+            }
+            if (size < 512 || size % 512 != 0) {
+                throw new DeviceException(where + ".size must be a positive multiple of 512 bytes, was " + size);
+            }
+        }
+        ImageStore store;
+        try {
+            if (ram) {
+                if (size < 0) {
+                    throw new DeviceException(where + ": a RAM LUN needs \"size\"");
+                }
+                store = ImageStore.ram(size);
+            } else {
+                if (!(c.getValue("image") instanceof String path) || path.isBlank()) {
+                    throw new DeviceException(where + ".image must be the path of a raw image file (or set \"ram\": true)");
+                }
+                store = ImageStore.file(Path.of(path), size, readOnly);
+            }
+        } catch (DeviceException e) {
+            throw e.getMessage().startsWith(where) ? e : new DeviceException(where + ": " + e.getMessage(), e);
+        }
+        return new LogicalUnit(lun, store, readOnly, vendor, product, revision, serial);
+    }
+
+    private static boolean bool(JsonObject c, String where, String field) {
+        Object v = c.getValue(field);
+        if (v == null) {
+            return false;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw new DeviceException(where + "." + field + " must be true or false, was " + v);
+        }
+        return b;
+    }
+
+    private static String text(JsonObject c, String where, String field, String dflt, int max) {
+        Object v = c.getValue(field);
+        if (v == null) {
+            return dflt;
+        }
+        if (!(v instanceof String s) || s.length() > max || !s.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f)) {
+            throw new DeviceException(where + "." + field + " must be printable ASCII of at most " + max
+                    + " characters, was " + v);
+        }
+        return s;
+    }
+}

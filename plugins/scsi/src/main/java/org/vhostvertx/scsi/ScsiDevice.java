@@ -1,0 +1,219 @@
+package org.vhostvertx.scsi;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.DeviceContext;
+import org.vhostvertx.device.DeviceException;
+import org.vhostvertx.device.DeviceSpec;
+import org.vhostvertx.device.QueueHandler;
+import org.vhostvertx.device.VirtioDevice;
+import org.vhostvertx.storage.Sizes;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A virtio-scsi device (id 8): one target with LUNs on image files or RAM. Queue 0 is the control
+ * queue, 1 the event queue, the rest are request queues. LUNs come and go while the guest runs
+ * (actions "lun-add", "lun-remove", "lun-resize"); the guest hears of it on the event queue.
+ */
+public final class ScsiDevice implements VirtioDevice {
+
+    static final int MAX_QUEUE_SIZE = 1024;
+    private static final int MAX_PENDING_EVENTS = 64;
+    /** Removed LUNs are closed this long after, when no command can still be using them. */
+    private static final long CLOSE_DELAY_SECONDS = 5;
+    private static final ScheduledExecutorService CLOSER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "scsi-lun-closer");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final DeviceContext context;
+    private final int requestQueues;
+    private final Map<Integer, LogicalUnit> luns = new ConcurrentSkipListMap<>();
+    private volatile int[] lunNumbers = new int[0];
+    private final ConcurrentLinkedQueue<ScsiEvent> events = new ConcurrentLinkedQueue<>();
+    private volatile boolean eventsMissed;
+
+    ScsiDevice(DeviceContext context, int requestQueues) {
+        this.context = context;
+        this.requestQueues = requestQueues;
+    }
+
+    void add(LogicalUnit lu) {
+        if (luns.putIfAbsent(lu.lun(), lu) != null) {
+            throw new DeviceException("LUN " + lu.lun() + " exists already");
+        }
+        refreshNumbers();
+    }
+
+    private void refreshNumbers() {
+        lunNumbers = luns.keySet().stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    LogicalUnit lun(int number) {
+        return number < 0 ? null : luns.get(number);
+    }
+
+    int[] lunNumbers() {
+        return lunNumbers;
+    }
+
+    void resetAllLuns() {
+        luns.values().forEach(LogicalUnit::reset);
+    }
+
+    // ---- events ----------------------------------------------------------------------------
+
+    boolean hasPendingEvent() {
+        return eventsMissed || !events.isEmpty();
+    }
+
+    /** The next event for the driver; an overflow is reported once as NO_EVENT with EVENTS_MISSED. */
+    ScsiEvent takeEvent() {
+        ScsiEvent e = events.poll();
+        if (eventsMissed) {
+            eventsMissed = false;
+            if (e == null) {
+                return new ScsiEvent(VirtioScsi.T_NO_EVENT | VirtioScsi.T_EVENTS_MISSED, 0, 0);
+            }
+            return new ScsiEvent(e.event() | VirtioScsi.T_EVENTS_MISSED, e.lun(), e.reason());
+        }
+        return e;
+    }
+
+    private void post(ScsiEvent e) {
+        if (events.size() >= MAX_PENDING_EVENTS) {
+            events.poll();
+            eventsMissed = true;
+        }
+        events.add(e);
+        context.wake(VirtioScsi.EVENT_QUEUE);
+    }
+
+    // ---- VirtioDevice ----------------------------------------------------------------------
+
+    @Override
+    public DeviceSpec spec() {
+        // No CONFIG protocol feature: QEMU's vhost-user-scsi keeps the config space itself (and warns
+        // when a back end offers it); GET_CONFIG still answers for front ends that ask.
+        return new DeviceSpec(VirtioScsi.DEVICE_ID, VirtioScsi.F_HOTPLUG | VirtioScsi.F_CHANGE, 0,
+                VirtioScsi.FIRST_REQUEST_QUEUE + requestQueues, MAX_QUEUE_SIZE);
+    }
+
+    @Override
+    public byte[] config() {
+        return ScsiConfigSpace.encode(requestQueues, MAX_QUEUE_SIZE - 2, 0xffff, 128);
+    }
+
+    @Override
+    public QueueHandler queueHandler(int index, long features) {
+        return switch (index) {
+            case VirtioScsi.CONTROL_QUEUE -> new ScsiControlHandler(this);
+            case VirtioScsi.EVENT_QUEUE -> new ScsiEventHandler(this);
+            default -> new ScsiRequestHandler(this);
+        };
+    }
+
+    @Override
+    public void reset() {
+        events.clear();
+        eventsMissed = false;
+    }
+
+    @Override
+    public JsonObject control(String action, JsonObject args) {
+        return switch (action) {
+            case "lun-add" -> addLun(args);
+            case "lun-remove" -> removeLun(args);
+            case "lun-resize" -> resizeLun(args);
+            case "luns" -> new JsonObject().put("luns", describeLuns());
+            default -> throw new DeviceException("scsi devices know the actions lun-add, lun-remove, lun-resize, luns;"
+                    + " not \"" + action + "\"");
+        };
+    }
+
+    private int lunArgument(JsonObject args) {
+        Object v = args.getValue("lun");
+        if (!(v instanceof Number n) || n.intValue() < 0 || n.intValue() > ScsiConfigSpace.MAX_LUN) {
+            throw new DeviceException("\"lun\" must be a LUN number from 0 to " + ScsiConfigSpace.MAX_LUN + ", was " + v);
+        }
+        return n.intValue();
+    }
+
+    private JsonObject addLun(JsonObject args) {
+        int number;
+        if (args.getValue("lun") != null) {
+            number = lunArgument(args);
+        } else {
+            number = 0;
+            while (luns.containsKey(number)) {
+                number++;
+            }
+        }
+        if (luns.containsKey(number)) {
+            throw new DeviceException("LUN " + number + " exists already");
+        }
+        add(LunSpec.open(args, "lun", number, context.id()));
+        post(new ScsiEvent(VirtioScsi.T_TRANSPORT_RESET, number, VirtioScsi.EVT_RESET_RESCAN));
+        return new JsonObject().put("lun", number);
+    }
+
+    private JsonObject removeLun(JsonObject args) {
+        int number = lunArgument(args);
+        LogicalUnit lu = luns.remove(number);
+        if (lu == null) {
+            throw new DeviceException("no LUN " + number);
+        }
+        refreshNumbers();
+        post(new ScsiEvent(VirtioScsi.T_TRANSPORT_RESET, number, VirtioScsi.EVT_RESET_REMOVED));
+        CLOSER.schedule(lu::close, CLOSE_DELAY_SECONDS, TimeUnit.SECONDS);
+        return new JsonObject().put("lun", number);
+    }
+
+    private JsonObject resizeLun(JsonObject args) {
+        LogicalUnit lu = lun(lunArgument(args));
+        if (lu == null) {
+            throw new DeviceException("no LUN " + args.getValue("lun"));
+        }
+        long size = Sizes.parse(args.getValue("size"), "size");
+        if (size < 512 || size % 512 != 0) {
+            throw new DeviceException("\"size\" must be a positive multiple of 512 bytes, was " + size);
+        }
+        lu.store().resize(size);
+        lu.capacityChanged(size);
+        // ASC 0x2A ASCQ 0x09, CAPACITY DATA HAS CHANGED: reason = asc | ascq << 8.
+        post(new ScsiEvent(VirtioScsi.T_PARAM_CHANGE, lu.lun(), 0x2a | (0x09 << 8)));
+        return new JsonObject().put("lun", lu.lun()).put("size", size);
+    }
+
+    private JsonArray describeLuns() {
+        JsonArray a = new JsonArray();
+        luns.values().forEach(lu -> a.add(new JsonObject().put("lun", lu.lun()).put("image", lu.store().description())
+                .put("size", lu.blocks() * LogicalUnit.BLOCK_SIZE).put("readOnly", lu.readOnly())
+                .put("vendor", lu.vendor()).put("product", lu.product())));
+        return a;
+    }
+
+    @Override
+    public JsonObject describe() {
+        return new JsonObject().put("luns", describeLuns()).put("requestQueues", requestQueues);
+    }
+
+    @Override
+    public void close() {
+        luns.values().forEach(LogicalUnit::close);
+        luns.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "scsi " + context.id() + " LUNs " + Arrays.toString(lunNumbers);
+    }
+}

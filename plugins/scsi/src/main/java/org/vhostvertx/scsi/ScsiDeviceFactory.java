@@ -1,0 +1,48 @@
+package org.vhostvertx.scsi;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.DeviceContext;
+import org.vhostvertx.device.DeviceException;
+import org.vhostvertx.device.DeviceFactory;
+import org.vhostvertx.device.VirtioDevice;
+
+/**
+ * Makes scsi devices: {@code "luns": [{...}, ...]} (LUN numbers in list order, see {@link LunSpec})
+ * and {@code "queues"}, the number of request queues.
+ */
+public final class ScsiDeviceFactory implements DeviceFactory {
+
+    @Override
+    public String type() {
+        return "scsi";
+    }
+
+    @Override
+    public VirtioDevice create(JsonObject config, DeviceContext context) {
+        Object q = config.getValue("queues");
+        int queues = 1;
+        if (q != null) {
+            if (!(q instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1 || n.intValue() > 16) {
+                throw new DeviceException("\"queues\" must be a whole number from 1 to 16, was " + q);
+            }
+            queues = n.intValue();
+        }
+        if (!(config.getValue("luns") instanceof JsonArray luns) || luns.isEmpty()) {
+            throw new DeviceException("\"luns\" must be a non-empty array of LUN objects");
+        }
+        ScsiDevice device = new ScsiDevice(context, queues);
+        try {
+            for (int i = 0; i < luns.size(); i++) {
+                if (!(luns.getValue(i) instanceof JsonObject lun)) {
+                    throw new DeviceException("luns[" + i + "] must be an object");
+                }
+                device.add(LunSpec.open(lun, "luns[" + i + "]", i, context.id()));
+            }
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
+        return device;
+    }
+}

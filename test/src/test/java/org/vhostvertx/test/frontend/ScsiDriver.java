@@ -1,0 +1,92 @@
+package org.vhostvertx.test.frontend;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/** virtio-scsi requests through one of our front end's request queues (virtio 1.2 §5.6.6.1). */
+public final class ScsiDriver {
+
+    public static final int REQ_HEADER = 51;
+    public static final int RESP_SIZE = 108;
+
+    /** What came back: the virtio response, SCSI status, sense and the data-in bytes. */
+    public record Response(int usedLength, int response, int status, int senseLength, int residual, byte[] sense,
+                           byte[] dataIn) {
+        public int senseKey() {
+            return sense.length > 2 ? sense[2] & 0x0f : -1;
+        }
+
+        public int asc() {
+            return sense.length > 12 ? sense[12] & 0xff : -1;
+        }
+
+        public int ascq() {
+            return sense.length > 13 ? sense[13] & 0xff : -1;
+        }
+    }
+
+    private final FrontEnd.Queue queue;
+    private final GuestRam ram;
+    private final long header;
+    private final long dataOut;
+    private final long response;
+    private final long dataIn;
+    private final int capacity;
+    private long tag;
+
+    public ScsiDriver(FrontEnd.Queue queue, GuestRam ram, int capacity) {
+        this.queue = queue;
+        this.ram = ram;
+        this.capacity = capacity;
+        this.header = ram.alloc(REQ_HEADER, 8);
+        this.dataOut = ram.alloc(capacity, 4096);
+        this.response = ram.alloc(RESP_SIZE, 8);
+        this.dataIn = ram.alloc(capacity, 4096);
+    }
+
+    public static byte[] lun(int n) {
+        return new byte[]{1, 0, (byte) ((n >> 8) | 0x40), (byte) n, 0, 0, 0, 0};
+    }
+
+    /** Sends one command: cdb to lunField, with out as data-out and room for inLength bytes of data-in. */
+    public Response command(byte[] lunField, byte[] cdb, byte[] out, int inLength) throws IOException {
+        return command(lunField, cdb, out, inLength, RESP_SIZE);
+    }
+
+    /** As {@link #command(byte[], byte[], byte[], int)} with a response area of respLength bytes. */
+    public Response command(byte[] lunField, byte[] cdb, byte[] out, int inLength, int respLength) throws IOException {
+        if (out.length > capacity || inLength > capacity) {
+            throw new IllegalArgumentException("data larger than the driver's buffers");
+        }
+        ByteBuffer h = ByteBuffer.allocate(REQ_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(lunField).putLong(++tag).put((byte) 0).put((byte) 0).put((byte) 0).put(cdb, 0, Math.min(cdb.length, 32));
+        ram.write(header, h.array());
+        ram.write(response, new byte[RESP_SIZE]);
+        List<DriverRing.Buf> bufs = new ArrayList<>();
+        bufs.add(DriverRing.Buf.in(header, REQ_HEADER));
+        if (out.length > 0) {
+            ram.write(dataOut, out);
+            bufs.add(DriverRing.Buf.in(dataOut, out.length));
+        }
+        bufs.add(DriverRing.Buf.out(response, respLength));
+        if (inLength > 0) {
+            ram.write(dataIn, new byte[inLength]);
+            bufs.add(DriverRing.Buf.out(dataIn, inLength));
+        }
+        int id = queue.ring.add(bufs.toArray(new DriverRing.Buf[0]));
+        queue.kickIfNeeded();
+        DriverRing.Used u = queue.awaitUsed(20_000);
+        if (u.id() != id) {
+            throw new IOException("completion of " + u.id() + " while waiting for " + id);
+        }
+        ByteBuffer r = ByteBuffer.wrap(ram.read(response, RESP_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
+        int senseLen = r.getInt(0);
+        byte[] sense = new byte[Math.min(senseLen, 96)];
+        r.get(12, sense);
+        return new Response(u.len(), r.get(11) & 0xff, r.get(10) & 0xff, senseLen, r.getInt(4), sense,
+                inLength > 0 ? ram.read(dataIn, inLength) : new byte[0]);
+    }
+}
