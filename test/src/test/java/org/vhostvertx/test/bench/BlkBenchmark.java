@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.test.frontend.BackendProcess;
 import org.vhostvertx.test.frontend.BlkDriver;
-import org.vhostvertx.test.frontend.DriverRing;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
 
@@ -13,7 +12,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * Not a test: our blk back end against qemu-storage-daemon, driven by the same Java front end, on
  * the same kind of image in /dev/shm, alternating, several runs; prints medians and ratios.
  *
- * <p>Run with {@code bin/bench-blk [runs] [seconds]}. The back ends are pinned to CPU 1 and the
+ * <p>Run with {@code bin/bench blk [runs] [seconds]}. The back ends are pinned to CPU 1 and the
  * front end to CPU 0 (taskset), so each side has one core.
  */
 public final class BlkBenchmark {
@@ -141,16 +139,14 @@ public final class BlkBenchmark {
         try (GuestRam ram = new GuestRam(0, 64 << 20);
              FrontEnd fe = FrontEnd.start(socket, ram, FrontEnd.Options.split().withQueueSize(128))) {
             BlkDriver blk = new BlkDriver(fe.queue(0), ram);
-            FrontEnd.Queue q = fe.queue(0);
             SplittableRandom rnd = new SplittableRandom(42);
             long blocks = IMAGE / w.blockSize();
             long[] nextSeq = {0};
-            Map<Integer, BlkDriver.Slot> byId = new HashMap<>();
             List<BlkDriver.Slot> slots = new ArrayList<>();
             for (int i = 0; i < w.depth(); i++) {
                 slots.add(blk.slot(w.blockSize()));
             }
-            java.util.function.Consumer<BlkDriver.Slot> submit = s -> {
+            return new ClosedLoop<>(fe.queue(0), slots, s -> {
                 long block = w.sequential() ? nextSeq[0]++ % blocks : rnd.nextLong(blocks);
                 long sector = block * (w.blockSize() / 512);
                 if (w.write()) {
@@ -158,31 +154,8 @@ public final class BlkBenchmark {
                 } else {
                     blk.submitRead(s, sector, w.blockSize());
                 }
-                byId.put(s.id, s);
-            };
-            slots.forEach(submit);
-            q.kickIfNeeded();
-            long warmEnd = System.nanoTime() + 300_000_000L;
-            long end = warmEnd + (long) (seconds * 1e9);
-            long counted = 0;
-            long now;
-            while ((now = System.nanoTime()) < end) {
-                DriverRing.Used u = q.ring.pollUsed();
-                if (u == null) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                BlkDriver.Slot s = byId.remove(u.id());
-                if (s.status() != 0) {
-                    throw new IOException(w.name() + ": status " + s.status());
-                }
-                if (now >= warmEnd) {
-                    counted++;
-                }
-                submit.accept(s);
-                q.kickIfNeeded();
-            }
-            return counted / seconds;
+                return s.id;
+            }, s -> s.status() == 0).run(seconds);
         }
     }
 

@@ -28,6 +28,47 @@ public final class ScsiDriver {
         }
     }
 
+    /** One request's buffers, for keeping many requests in flight (benchmarks). */
+    public final class Slot {
+        public final long header;
+        public final long response;
+        public final long data;
+        public final int capacity;
+        public int id = -1;
+
+        Slot(int capacity) {
+            this.capacity = capacity;
+            header = ram.alloc(REQ_HEADER, 8);
+            response = ram.alloc(RESP_SIZE, 8);
+            data = ram.alloc(capacity, 4096);
+        }
+
+        /** True when the request completed with virtio OK and SCSI GOOD. */
+        public boolean good() {
+            byte[] r = ram.read(response + 10, 2);
+            return r[0] == 0 && r[1] == 0;
+        }
+    }
+
+    public Slot slot(int capacity) {
+        return new Slot(capacity);
+    }
+
+    /** Queues READ(16) or WRITE(16) of len bytes at lba of LUN 0 using the slot's buffers (no kick). */
+    public void submit(Slot s, boolean write, long lba, int len) {
+        ByteBuffer h = ByteBuffer.allocate(REQ_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(lun(0)).putLong(++tag).put((byte) 0).put((byte) 0).put((byte) 0);
+        h.order(ByteOrder.BIG_ENDIAN).put((byte) (write ? 0x8a : 0x88)).put((byte) 0).putLong(lba)
+                .putInt(len / 512).put((byte) 0).put((byte) 0);
+        ram.write(s.header, h.array());
+        ram.write(s.response + 10, new byte[]{0x7f, 0x7f});
+        s.id = write
+                ? queue.ring.add(DriverRing.Buf.in(s.header, REQ_HEADER), DriverRing.Buf.in(s.data, len),
+                DriverRing.Buf.out(s.response, RESP_SIZE))
+                : queue.ring.add(DriverRing.Buf.in(s.header, REQ_HEADER), DriverRing.Buf.out(s.response, RESP_SIZE),
+                DriverRing.Buf.out(s.data, len));
+    }
+
     private final FrontEnd.Queue queue;
     private final GuestRam ram;
     private final long header;

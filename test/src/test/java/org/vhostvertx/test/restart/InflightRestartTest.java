@@ -9,6 +9,7 @@ import org.vhostvertx.test.frontend.BackendProcess;
 import org.vhostvertx.test.frontend.DriverRing;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
+import org.vhostvertx.test.frontend.Signals;
 import org.vhostvertx.test.frontend.SplitDriverRing;
 import org.vhostvertx.test.frontend.VhostUserClient;
 
@@ -23,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -112,9 +114,9 @@ class InflightRestartTest {
                     if (ring.needsKick()) {
                         kick.signal();
                     }
-                    if (kills < 3 && done > (kills + 1) * REQUESTS / 4) {
-                        // Kill the back end the moment it holds requests: popped, not yet returned.
-                        awaitInflight(inflightFd, inflightSize);
+                    if (kills < 3 && done > (kills + 1) * REQUESTS / 4
+                            && frozeWithRequestsInFlight(backend.pid(), inflightFd, inflightSize)) {
+                        // The back end is stopped holding requests (taken, not returned): kill it.
                         backend.kill();
                         kills++;
                         inflightAtKills += countInflight(inflightFd, inflightSize);
@@ -197,21 +199,38 @@ class InflightRestartTest {
         return new long[]{inflightFd, inflightSize};
     }
 
-    /** Spins (at most a second) until the back end marks some request in flight. */
-    static void awaitInflight(int fd, long size) {
+    /**
+     * Stops the back end (SIGSTOP) if its inflight region shows requests taken and not returned, and
+     * they are still there once it has stopped; otherwise lets it go on (SIGCONT) and says false,
+     * so the caller keeps the load going and tries again.
+     */
+    static boolean frozeWithRequestsInFlight(long pid, int fd, long size) {
         MemorySegment m = Linux.mmap(size, Linux.PROT_READ, Linux.MAP_SHARED, fd, 0).reinterpret(size);
         try {
-            long deadline = System.nanoTime() + 1_000_000_000L;
-            while (System.nanoTime() < deadline) {
-                for (int i = 0; i < RING; i++) {
-                    if (m.get(ValueLayout.JAVA_BYTE, 16 + 16L * i) != 0) {
-                        return;
-                    }
-                }
+            if (inflight(m) == 0) {
+                return false;
             }
+            Signals.send(pid, Signals.SIGSTOP);
+            // Signals are delivered asynchronously: look again once every thread has surely stopped.
+            LockSupport.parkNanos(5_000_000);
+            if (inflight(m) > 0) {
+                return true;
+            }
+            Signals.send(pid, Signals.SIGCONT);
+            return false;
         } finally {
             Linux.munmap(m.address(), size);
         }
+    }
+
+    static int inflight(MemorySegment m) {
+        int n = 0;
+        for (int i = 0; i < RING; i++) {
+            if (m.get(ValueLayout.JAVA_BYTE, 16 + 16L * i) != 0) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Heads the dead back end had marked in flight (byte 0 of each 16-byte state after the header). */
