@@ -33,16 +33,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vhostvertx.test.frontend.VhostUserClient.*;
 
 /**
- * The back-end process is killed (SIGKILL) while our front end keeps 32 writes in flight, then
- * started again. With INFLIGHT_SHMFD every request completes exactly once and the image holds every
- * write, as QEMU's vhost-user-blk reconnect relies on.
+ * The back-end process is killed (SIGKILL) three times while our front end keeps 32 writes in
+ * flight, each time stopped first at a moment it holds requests it took and has not returned, then
+ * started again. With INFLIGHT_SHMFD every request completes exactly once and the image holds the
+ * last write to every block, as QEMU's vhost-user-blk reconnect relies on.
  */
 class InflightRestartTest {
 
     static final long P_INFLIGHT_SHMFD = 1L << 12;
     static final int RING = 128;
-    static final int BLOCK = 4096;
-    static final int REQUESTS = 3000;
+    static final int BLOCK = 64 << 10;
+    /** Blocks of the image; request i writes block i % BLOCKS, so the load can go on as long as needed. */
+    static final int BLOCKS = 1200;
+    /** The most requests a run may take to get its three kills in. */
+    static final int MAX_REQUESTS = 200_000;
     static final int DEPTH = 32;
 
     @TempDir
@@ -65,7 +69,7 @@ class InflightRestartTest {
         JsonObject config = new JsonObject().put("workers", 1).put("pollMicros", 0)
                 .put("devices", new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "disk")
                         .put("type", "blk").put("socket", socket.toString()).put("image", image.toString())
-                        .put("size", (long) REQUESTS * BLOCK)));
+                        .put("size", (long) BLOCKS * BLOCK)));
         try (GuestRam ram = new GuestRam(0, 32 << 20);
              EventFd kick = new EventFd();
              EventFd call = new EventFd()) {
@@ -76,7 +80,7 @@ class InflightRestartTest {
             }
             Map<Integer, Integer> requestOfId = new HashMap<>();
             Map<Integer, Slot> slotOfId = new HashMap<>();
-            int[] completions = new int[REQUESTS];
+            int[] completions = new int[MAX_REQUESTS];
             int next = 0;
             int done = 0;
             int inflightAtKills = 0;
@@ -88,9 +92,12 @@ class InflightRestartTest {
             VhostUserClient client = null;
             long deadline = System.nanoTime() + 120_000_000_000L;
             try {
-                while (done < REQUESTS) {
-                    assertTrue(System.nanoTime() < deadline, done + " of " + REQUESTS + " requests completed in 120 s; "
-                            + requestOfId.size() + " never came back");
+                // Until three kills happened and every block was written at least once, then drain.
+                while (kills < 3 || done < next || next < BLOCKS) {
+                    assertTrue(System.nanoTime() < deadline, kills + " kills and " + done + " of " + next
+                            + " requests completed in 120 s; " + requestOfId.size() + " outstanding");
+                    assertTrue(next < MAX_REQUESTS - DEPTH, "no kill caught requests in flight in " + next + " requests");
+                    boolean submitting = kills < 3 || next < BLOCKS;
                     if (client == null) {
                         client = VhostUserClient.connect(socket);
                         long[] got = attach(client, ram, ring, kick, call, inflightFd, inflightSize);
@@ -99,11 +106,11 @@ class InflightRestartTest {
                         ring.needsKick();
                         kick.signal();
                     }
-                    while (next < REQUESTS && !free.isEmpty()) {
+                    while (submitting && !free.isEmpty()) {
                         Slot s = free.poll();
                         ram.write(s.data(), block(next));
                         ram.write(s.header(), ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
-                                .putInt(1).putInt(0).putLong((long) next * (BLOCK / 512)).array());
+                                .putInt(1).putInt(0).putLong((long) (next % BLOCKS) * (BLOCK / 512)).array());
                         ram.write(s.status(), new byte[]{0x7f});
                         int id = ring.add(DriverRing.Buf.in(s.header(), 16), DriverRing.Buf.in(s.data(), BLOCK),
                                 DriverRing.Buf.out(s.status(), 1));
@@ -114,7 +121,7 @@ class InflightRestartTest {
                     if (ring.needsKick()) {
                         kick.signal();
                     }
-                    if (kills < 3 && done > (kills + 1) * REQUESTS / 4
+                    if (kills < 3 && done > (kills + 1) * BLOCKS / 4
                             && frozeWithRequestsInFlight(backend.pid(), inflightFd, inflightSize)) {
                         // The back end is stopped holding requests (taken, not returned): kill it.
                         backend.kill();
@@ -147,15 +154,18 @@ class InflightRestartTest {
             }
             assertEquals(3, kills);
             assertTrue(inflightAtKills > 0, "no request was in flight at any of the kills");
-            for (int i = 0; i < REQUESTS; i++) {
+            for (int i = 0; i < next; i++) {
                 assertEquals(1, completions[i], "completions of request " + i);
             }
+            // At most DEPTH requests are outstanding at once, far fewer than BLOCKS: the last request
+            // to each block is the one the image holds.
             try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "r")) {
                 byte[] b = new byte[BLOCK];
-                for (int i = 0; i < REQUESTS; i++) {
-                    f.seek((long) i * BLOCK);
+                for (int blockNo = 0; blockNo < BLOCKS; blockNo++) {
+                    int last = next - 1 - Math.floorMod(next - 1 - blockNo, BLOCKS);
+                    f.seek((long) blockNo * BLOCK);
                     f.readFully(b);
-                    assertArrayEquals(block(i), b, "block " + i + " of the image");
+                    assertArrayEquals(block(last), b, "block " + blockNo + " holds request " + last);
                 }
             }
         }
