@@ -25,6 +25,15 @@ public interface VirtioDevice extends AutoCloseable {
     default void featuresNegotiated(long features) {
     }
 
+    /**
+     * Queues of the same group run on the same ring worker, so their handlers may share state
+     * without locks (a net device's receive and transmit queue of one pair). Default: every queue
+     * is its own group.
+     */
+    default int queueGroup(int index) {
+        return index;
+    }
+
     /** A handler for queue index, started with the negotiated features. */
     QueueHandler queueHandler(int index, long features);
 

@@ -184,6 +184,44 @@ public final class DescriptorChain {
     }
 
     /**
+     * Copies n bytes from this chain's readable part at srcPos into dst's writable part at dstPos,
+     * guest memory to guest memory with no buffer in between (the two chains may belong to two
+     * guests).
+     */
+    public void copyTo(DescriptorChain dst, long srcPos, long dstPos, long n) {
+        if (srcPos < 0 || n < 0 || srcPos + n > readableLength || dstPos < 0 || dstPos + n > dst.writableLength) {
+            throw new IndexOutOfBoundsException("copy of " + n + " bytes from " + srcPos + " of " + readableLength
+                    + " to " + dstPos + " of " + dst.writableLength);
+        }
+        int si = 0;
+        long sSkip = srcPos;
+        while (si < readablePieces && sSkip >= lengths[si]) {
+            sSkip -= lengths[si++];
+        }
+        int di = dst.readablePieces;
+        long dSkip = dstPos;
+        while (di < dst.count && dSkip >= dst.lengths[di]) {
+            dSkip -= dst.lengths[di++];
+        }
+        long left = n;
+        while (left > 0) {
+            long chunk = Math.min(left, Math.min(lengths[si] - sSkip, dst.lengths[di] - dSkip));
+            MemorySegment.copy(segments[si], offsets[si] + sSkip, dst.segments[di], dst.offsets[di] + dSkip, chunk);
+            left -= chunk;
+            sSkip += chunk;
+            dSkip += chunk;
+            if (sSkip == lengths[si]) {
+                si++;
+                sSkip = 0;
+            }
+            if (dSkip == dst.lengths[di]) {
+                di++;
+                dSkip = 0;
+            }
+        }
+    }
+
+    /**
      * Writes struct iovec entries for n bytes of the readable (writable=false) or writable part,
      * starting at pos, into iov (room for maxIov entries). Returns the number of entries; when
      * maxIov entries do not cover n bytes, the caller goes on from where their lengths end.

@@ -166,6 +166,15 @@ final class PackedVirtqueue implements Virtqueue {
     }
 
     @Override
+    public void rewind(DescriptorChain chain) {
+        lastAvail -= chain.ringSlots();
+        if (lastAvail < 0) {
+            lastAvail += size;
+            availWrap = !availWrap;
+        }
+    }
+
+    @Override
     public void push(DescriptorChain chain, int writtenLength) {
         long at = 16L * usedIdx;
         ring.set(U32, at + 8, writtenLength);

@@ -193,6 +193,14 @@ final class SplitVirtqueue implements Virtqueue {
     }
 
     @Override
+    public void rewind(DescriptorChain chain) {
+        if (inflight != null) {
+            throw new IllegalStateException("cannot rewind a queue with inflight tracking");
+        }
+        lastAvail = (lastAvail - 1) & 0xffff;
+    }
+
+    @Override
     public void push(DescriptorChain chain, int writtenLength) {
         long at = 4 + 8L * (usedIdx & (size - 1));
         used.set(U32, at, chain.id());

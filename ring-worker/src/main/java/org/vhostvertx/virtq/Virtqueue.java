@@ -18,6 +18,13 @@ public interface Virtqueue {
     /** Takes the next available buffer into chain; false when the driver has made none available. */
     boolean pop(DescriptorChain chain);
 
+    /**
+     * Puts back the chain popped last, as if it had not been taken (a device that needs several
+     * buffers for one frame and finds too few). Only the most recent pops can be undone, newest
+     * first, and not on a queue with inflight tracking.
+     */
+    void rewind(DescriptorChain chain);
+
     /** Returns a buffer to the driver, reporting how many bytes the device wrote into it. */
     void push(DescriptorChain chain, int writtenLength);
 

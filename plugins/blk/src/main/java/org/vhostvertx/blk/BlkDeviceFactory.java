@@ -4,6 +4,7 @@ import org.vhostvertx.storage.ImageStore;
 import org.vhostvertx.storage.Sizes;
 
 import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.ConfigFields;
 import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceFactory;
@@ -25,10 +26,10 @@ public final class BlkDeviceFactory implements DeviceFactory {
 
     @Override
     public VirtioDevice create(JsonObject config, DeviceContext context) {
-        boolean readOnly = bool(config, "readOnly");
-        boolean ram = bool(config, "ram");
-        int queues = integer(config, "queues", 1, 1, 64);
-        int blockSize = integer(config, "blockSize", 512, 512, 4096);
+        boolean readOnly = ConfigFields.bool(config, "readOnly");
+        boolean ram = ConfigFields.bool(config, "ram");
+        int queues = ConfigFields.integer(config, "queues", 1, 1, 64);
+        int blockSize = ConfigFields.integer(config, "blockSize", 512, 512, 4096);
         if (blockSize != 512 && blockSize != 4096) {
             throw new DeviceException("\"blockSize\" must be 512 or 4096, was " + blockSize);
         }
@@ -57,28 +58,5 @@ public final class BlkDeviceFactory implements DeviceFactory {
             store = ImageStore.file(Path.of(path), size, readOnly);
         }
         return new BlkDevice(store, readOnly, queues, blockSize, serial);
-    }
-
-    private static boolean bool(JsonObject c, String field) {
-        Object v = c.getValue(field);
-        if (v == null) {
-            return false;
-        }
-        if (!(v instanceof Boolean b)) {
-            throw new DeviceException("\"" + field + "\" must be true or false, was " + v);
-        }
-        return b;
-    }
-
-    private static int integer(JsonObject c, String field, int dflt, int min, int max) {
-        Object v = c.getValue(field);
-        if (v == null) {
-            return dflt;
-        }
-        if (!(v instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < min || n.intValue() > max) {
-            throw new DeviceException("\"" + field + "\" must be a whole number from " + min + " to " + max
-                    + ", was " + v);
-        }
-        return n.intValue();
     }
 }

@@ -1,6 +1,7 @@
 package org.vhostvertx.scsi;
 
 import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.ConfigFields;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.storage.ImageStore;
 import org.vhostvertx.storage.Sizes;
@@ -18,8 +19,8 @@ final class LunSpec {
     }
 
     static LogicalUnit open(JsonObject c, String where, int lun, String deviceId) {
-        boolean readOnly = bool(c, where, "readOnly");
-        boolean ram = bool(c, where, "ram");
+        boolean readOnly = ConfigFields.bool(c, where, "readOnly");
+        boolean ram = ConfigFields.bool(c, where, "ram");
         String vendor = text(c, where, "vendor", "VHOSTVX", 8);
         String product = text(c, where, "product", "vhost-vertx disk", 16);
         String revision = text(c, where, "revision", "0.1", 4);
@@ -52,17 +53,6 @@ final class LunSpec {
             throw e.getMessage().startsWith(where) ? e : new DeviceException(where + ": " + e.getMessage(), e);
         }
         return new LogicalUnit(lun, store, readOnly, vendor, product, revision, serial);
-    }
-
-    private static boolean bool(JsonObject c, String where, String field) {
-        Object v = c.getValue(field);
-        if (v == null) {
-            return false;
-        }
-        if (!(v instanceof Boolean b)) {
-            throw new DeviceException(where + "." + field + " must be true or false, was " + v);
-        }
-        return b;
     }
 
     private static String text(JsonObject c, String where, String field, String dflt, int max) {

@@ -2,6 +2,7 @@ package org.vhostvertx.scsi;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.ConfigFields;
 import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceFactory;
@@ -20,14 +21,7 @@ public final class ScsiDeviceFactory implements DeviceFactory {
 
     @Override
     public VirtioDevice create(JsonObject config, DeviceContext context) {
-        Object q = config.getValue("queues");
-        int queues = 1;
-        if (q != null) {
-            if (!(q instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1 || n.intValue() > 16) {
-                throw new DeviceException("\"queues\" must be a whole number from 1 to 16, was " + q);
-            }
-            queues = n.intValue();
-        }
+        int queues = ConfigFields.integer(config, "queues", 1, 1, 16);
         if (!(config.getValue("luns") instanceof JsonArray luns) || luns.isEmpty()) {
             throw new DeviceException("\"luns\" must be a non-empty array of LUN objects");
         }

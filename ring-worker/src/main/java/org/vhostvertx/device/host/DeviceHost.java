@@ -192,13 +192,24 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         }
         Virtqueue queue = Virtqueue.create(q.memory(), q.size(), q.addresses(), q.features(), q.base(), q.inflight());
         QueueHandler handler = device.queueHandler(q.index(), q.features());
-        RingWorker worker = pool.leastLoaded();
+        RingWorker worker = workerFor(q.index());
         QueueRunner[] self = new QueueRunner[1];
         QueueRunner runner = new QueueRunner(id, q.index(), queue, handler, countersOf(q.index()),
                 q.kickFd(), q.callFd(), cause -> vertx.runOnContext(v -> queueFailed(self[0], cause)));
         self[0] = runner;
         running.put(q.index(), new Running(runner, worker, q.errFd()));
         return Future.fromCompletionStage(worker.attach(runner), context);
+    }
+
+    /** The worker of a running queue of the same group, else the least loaded one. */
+    private RingWorker workerFor(int index) {
+        int group = device.queueGroup(index);
+        for (Running r : running.values()) {
+            if (device.queueGroup(r.runner().index()) == group) {
+                return r.worker();
+            }
+        }
+        return pool.leastLoaded();
     }
 
     private Future<Void> changeCall(DeviceEvent.CallChanged c) {

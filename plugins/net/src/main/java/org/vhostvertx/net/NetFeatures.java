@@ -1,0 +1,32 @@
+package org.vhostvertx.net;
+
+/** virtio-net feature bits (virtio 1.2 §5.1.3) and control-queue constants (§5.1.6.5). */
+final class NetFeatures {
+    static final long CSUM = 1L << 0;
+    static final long GUEST_CSUM = 1L << 1;
+    static final long MTU = 1L << 3;
+    static final long MAC = 1L << 5;
+    static final long MRG_RXBUF = 1L << 15;
+    static final long STATUS = 1L << 16;
+    static final long CTRL_VQ = 1L << 17;
+    static final long F_CTRL_RX = 1L << 18;
+    static final long MQ = 1L << 22;
+
+    static final int DEVICE_ID = 1;
+    /** struct virtio_net_hdr with num_buffers: its size whenever VERSION_1 is negotiated. */
+    static final int HEADER = 12;
+    static final int ETH_HEADER = 14;
+    static final int S_LINK_UP = 1;
+
+    static final int CTRL_OK = 0;
+    static final int CTRL_ERR = 1;
+    static final int CTRL_RX = 0;
+    static final int CTRL_MAC = 1;
+    static final int CTRL_VLAN = 2;
+    static final int CTRL_ANNOUNCE = 3;
+    static final int CTRL_MQ = 4;
+    static final int CTRL_MQ_VQ_PAIRS_SET = 0;
+
+    private NetFeatures() {
+    }
+}
