@@ -23,6 +23,9 @@ public final class DescriptorChain {
     private int readablePieces;
     private long readableLength;
     private long writableLength;
+    /** The region of the last buffer (of lastMemory): the next one is most likely there too. */
+    private MemoryRegion lastRegion;
+    private GuestMemory lastMemory;
     private MemorySegment[] segments;
     private long[] offsets;
     private int[] lengths;
@@ -83,8 +86,16 @@ public final class DescriptorChain {
         }
         long remaining = Integer.toUnsignedLong(len);
         long addr = gpa;
+        if (memory != lastMemory) {
+            lastMemory = memory;
+            lastRegion = null;
+        }
         while (remaining > 0) {
-            MemoryRegion r = memory.regionOfGpa(addr);
+            MemoryRegion r = lastRegion;
+            if (r == null || addr < r.guestPhysAddr() || addr - r.guestPhysAddr() >= r.size()) {
+                r = memory.regionOfGpa(addr);
+                lastRegion = r;
+            }
             if (r == null) {
                 throw new GuestMemoryException(String.format(
                         "descriptor buffer at gpa 0x%x length %d is outside guest memory", gpa,

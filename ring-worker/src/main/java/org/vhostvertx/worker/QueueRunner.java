@@ -79,13 +79,20 @@ public final class QueueRunner {
         return handler.wantsBuffers();
     }
 
-    /** One round of work; true if the handler did something. */
-    boolean service() {
-        boolean work = handler.process(queue, counters);
+    /** One round of work; true if the handler did something. Used buffers are published by {@link #flush()}. */
+    boolean process() {
+        return handler.process(queue, counters);
+    }
+
+    /**
+     * Publishes what the handlers of this round returned to this queue (its own, or another
+     * handler's of the same group, such as a reflect port's transmit side filling the receive
+     * queue) and calls the driver if it asked.
+     */
+    void flush() {
         if (queue.publish()) {
             call();
         }
-        return work;
     }
 
     void call() {

@@ -94,6 +94,7 @@ public final class RingWorker implements AutoCloseable {
         commands.add(() -> {
             if (runners.contains(runner)) {
                 serviceSafely(runner);
+                flushAll();
             }
         });
         wakeup.signal();
@@ -132,6 +133,7 @@ public final class RingWorker implements AutoCloseable {
             for (int i = 0; i < runners.size(); i++) {
                 work |= serviceSafely(runners.get(i));
             }
+            flushAll();
             if (work) {
                 idleSince = System.nanoTime();
                 continue;
@@ -207,11 +209,24 @@ public final class RingWorker implements AutoCloseable {
 
     private boolean serviceSafely(QueueRunner r) {
         try {
-            return r.service();
+            return r.process();
         } catch (RuntimeException | InternalError e) {
             // InternalError is how HotSpot reports a SIGBUS in guest memory the front end truncated.
             fail(r, e);
             return false;
+        }
+    }
+
+    /** Publishes every queue's used buffers after the round, so work one handler did for another goes out now. */
+    private void flushAll() {
+        for (int i = 0; i < runners.size(); i++) {
+            QueueRunner r = runners.get(i);
+            try {
+                r.flush();
+            } catch (RuntimeException | InternalError e) {
+                fail(r, e);
+                i--;
+            }
         }
     }
 

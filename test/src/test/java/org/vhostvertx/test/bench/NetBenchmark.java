@@ -1,0 +1,119 @@
+package org.vhostvertx.test.bench;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.vhostvertx.test.frontend.BackendProcess;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Not a test: the DPDK virtio-user loopback. testpmd with a virtio-user port (io forwarding,
+ * tx_first) against (a) our reflect port and (b) testpmd's own vhost PMD in macswap mode, at 64 and
+ * 1518 bytes, alternating, several runs. The client runs on CPU 0, the back end on CPU 1.
+ * Run with {@code bin/bench net [runs] [seconds]}.
+ */
+public final class NetBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        Path work = Files.createTempDirectory("vhost-net-bench");
+        Map<String, List<Double>> results = new LinkedHashMap<>();
+        for (int run = 0; run < runs; run++) {
+            for (int size : new int[]{64, 1518}) {
+                for (String who : run % 2 == 0 ? List.of("ours", "dpdk") : List.of("dpdk", "ours")) {
+                    Path socket = work.resolve(who + ".sock");
+                    Files.deleteIfExists(socket);
+                    double mpps;
+                    if (who.equals("ours")) {
+                        JsonObject config = new JsonObject().put("workers", 1).put("pollMicros", 1_000_000)
+                                .put("statsMillis", 0).put("devices", new JsonArray().add(new JsonObject()
+                                        .put("id", "reflect").put("type", "net").put("port", "reflect")
+                                        .put("socket", socket.toString())));
+                        try (BackendProcess backend = BackendProcess.start(config, work, socket)) {
+                            BlkBenchmark.pin(backend.pid(), 1);
+                            mpps = client(work, socket, size, seconds, "c" + run + who + size);
+                        }
+                    } else {
+                        Process vhost = testpmd(work.resolve("vhost.log"), "v" + run + size, "0@1,1@1",
+                                "net_vhost0,iface=" + socket + ",queues=1", List.of("--forward-mode=macswap"));
+                        try {
+                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                            while (!Files.exists(socket) && System.nanoTime() < deadline) {
+                                Thread.sleep(20);
+                            }
+                            mpps = client(work, socket, size, seconds, "c" + run + who + size);
+                        } finally {
+                            stop(vhost);
+                        }
+                    }
+                    results.computeIfAbsent(who + "-" + size, k -> new ArrayList<>()).add(mpps);
+                    System.err.printf("run %d %-4s %4d bytes %7.3f Mpps%n", run + 1, who, size, mpps);
+                }
+            }
+        }
+        System.out.printf("%n%-6s %10s %10s %8s   (median of %d runs; min..max)%n", "bytes", "ours Mpps", "DPDK Mpps",
+                "ratio", runs);
+        for (int size : new int[]{64, 1518}) {
+            List<Double> o = results.get("ours-" + size);
+            List<Double> d = results.get("dpdk-" + size);
+            System.out.printf("%-6d %10.3f %10.3f %8.2f   ours %.3f..%.3f dpdk %.3f..%.3f%n", size,
+                    BlkBenchmark.median(o), BlkBenchmark.median(d), BlkBenchmark.median(o) / BlkBenchmark.median(d),
+                    BlkBenchmark.min(o), BlkBenchmark.max(o), BlkBenchmark.min(d), BlkBenchmark.max(d));
+        }
+    }
+
+    static Process testpmd(Path log, String prefix, String lcores, String vdev, List<String> app) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("dpdk-testpmd", "--no-pci", "--single-file-segments",
+                "--file-prefix=" + prefix, "-m", "256", "--lcores", lcores, "--vdev", vdev, "--"));
+        cmd.addAll(app);
+        cmd.addAll(List.of("--auto-start", "--nb-cores=1", "--stats-period=1"));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** The virtio-user client: io forwarding with tx_first; the median of its per-second Rx-pps after 2 s. */
+    static double client(Path work, Path socket, int size, int seconds, String prefix) throws Exception {
+        Path log = work.resolve(prefix + ".log");
+        Process p = testpmd(log, prefix, "0@0,1@0", "net_virtio_user0,path=" + socket + ",queues=1,queue_size=1024",
+                List.of("--forward-mode=io", "--tx-first", "--txpkts=" + size));
+        try {
+            Thread.sleep(seconds * 1000L);
+        } finally {
+            stop(p);
+        }
+        Matcher m = Pattern.compile("Rx-pps:\\s+(\\d+)").matcher(Files.readString(log));
+        List<Double> pps = new ArrayList<>();
+        while (m.find()) {
+            pps.add(Double.parseDouble(m.group(1)));
+        }
+        if (pps.size() < 4) {
+            throw new IOException("testpmd printed too few rates:\n" + Files.readString(log));
+        }
+        return BlkBenchmark.median(pps.subList(2, pps.size())) / 1e6;
+    }
+
+    static void stop(Process p) throws Exception {
+        try (OutputStream in = p.getOutputStream()) {
+            in.write('\n');
+        } catch (IOException gone) {
+            // already ended
+        }
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        try (var files = Files.list(Path.of("/dev/hugepages"))) {
+            files.filter(f -> !f.getFileName().toString().startsWith("rtemap")).forEach(f -> f.toFile().delete());
+        }
+    }
+}
