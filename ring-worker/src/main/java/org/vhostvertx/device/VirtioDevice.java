@@ -27,11 +27,12 @@ public interface VirtioDevice extends AutoCloseable {
 
     /**
      * Queues of the same group run on the same ring worker, so their handlers may share state
-     * without locks (a net device's receive and transmit queue of one pair). Default: every queue
-     * is its own group.
+     * without locks: a net device's receive and transmit queue of one pair, or every port of one
+     * switch. Groups are named across all devices of the JVM; null (the default) means the queue
+     * goes to the least loaded worker.
      */
-    default int queueGroup(int index) {
-        return index;
+    default String queueGroup(int index) {
+        return null;
     }
 
     /** A handler for queue index, started with the negotiated features. */

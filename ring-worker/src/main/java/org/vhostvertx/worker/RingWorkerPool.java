@@ -2,12 +2,16 @@ package org.vhostvertx.worker;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The configured ring workers; a new queue goes to the least loaded one. */
 public final class RingWorkerPool implements AutoCloseable {
 
     private final List<RingWorker> workers = new ArrayList<>();
+    private final Map<String, RingWorker> groups = new HashMap<>();
+    private final Map<String, Integer> groupMembers = new HashMap<>();
 
     public RingWorkerPool(int count, long pollNanos) {
         if (count < 1) {
@@ -20,6 +24,27 @@ public final class RingWorkerPool implements AutoCloseable {
 
     public synchronized RingWorker leastLoaded() {
         return workers.stream().min(Comparator.comparingInt(RingWorker::queueCount)).orElseThrow();
+    }
+
+    /**
+     * The worker for a new queue of group (see VirtioDevice.queueGroup): the group's worker while
+     * any of its queues runs, else the least loaded one. Pair every call with {@link #release}.
+     */
+    public synchronized RingWorker acquire(String group) {
+        if (group == null) {
+            return leastLoaded();
+        }
+        RingWorker w = groups.computeIfAbsent(group, g -> leastLoaded());
+        groupMembers.merge(group, 1, Integer::sum);
+        return w;
+    }
+
+    /** A queue of group stopped. */
+    public synchronized void release(String group) {
+        if (group != null && groupMembers.merge(group, -1, Integer::sum) <= 0) {
+            groupMembers.remove(group);
+            groups.remove(group);
+        }
     }
 
     public List<RingWorker> workers() {

@@ -11,9 +11,11 @@ final class DropCounters {
     final LongAdder tooLong = new LongAdder();
     final LongAdder badHeader = new LongAdder();
     final LongAdder linkDown = new LongAdder();
+    final LongAdder noDestination = new LongAdder();
 
     JsonObject toJson() {
         return new JsonObject().put("noBuffer", noBuffer.sum()).put("tooLong", tooLong.sum())
-                .put("badHeader", badHeader.sum()).put("linkDown", linkDown.sum());
+                .put("badHeader", badHeader.sum()).put("linkDown", linkDown.sum())
+                .put("noDestination", noDestination.sum());
     }
 }

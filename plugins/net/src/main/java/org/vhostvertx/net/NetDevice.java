@@ -11,8 +11,8 @@ import java.util.HexFormat;
 
 /**
  * A virtio-net device (id 1): queue pairs 2k (receive) and 2k+1 (transmit), then the control
- * queue. Each pair is one queue group, so its two handlers share one worker. This is the reflect
- * port; the learning switch and the tap uplink are the next steps of issue 3.
+ * queue. A reflect port's pair is one queue group; a switch port has one pair and all ports of a
+ * switch share one group, so the handlers that exchange frames run on one worker.
  */
 public final class NetDevice implements VirtioDevice {
 
@@ -23,19 +23,28 @@ public final class NetDevice implements VirtioDevice {
     private final int mtu;
     private final int pairs;
     private final ReflectPair[] pairHandlers;
+    private final SwitchPort switchPort;
     private final DropCounters drops = new DropCounters();
     private volatile boolean linkUp = true;
 
-    NetDevice(DeviceContext context, byte[] mac, int mtu, int pairs) {
+    /** A reflect port with pairs queue pairs (sw null), or a port of switch sw (one pair). */
+    NetDevice(DeviceContext context, byte[] mac, int mtu, int pairs, Switch sw) {
         this.context = context;
         this.mac = mac;
         this.mtu = mtu;
-        this.pairs = pairs;
-        this.pairHandlers = new ReflectPair[pairs];
-        for (int i = 0; i < pairs; i++) {
+        this.pairs = sw == null ? pairs : 1;
+        this.pairHandlers = new ReflectPair[sw == null ? pairs : 0];
+        for (int i = 0; i < pairHandlers.length; i++) {
             pairHandlers[i] = new ReflectPair(this);
         }
+        this.switchPort = sw == null ? null : new SwitchPort(this, sw);
+        if (sw != null) {
+            sw.add(switchPort);
+        }
+        this.sw = sw;
     }
+
+    private final Switch sw;
 
     int pairs() {
         return pairs;
@@ -57,7 +66,8 @@ public final class NetDevice implements VirtioDevice {
     public DeviceSpec spec() {
         long f = NetFeatures.MAC | NetFeatures.MTU | NetFeatures.STATUS | NetFeatures.MRG_RXBUF
                 | NetFeatures.CTRL_VQ | NetFeatures.F_CTRL_RX | NetFeatures.MQ;
-        return new DeviceSpec(NetFeatures.DEVICE_ID, f, 1L << 9 /* CONFIG */, 2 * pairs + 1, MAX_QUEUE_SIZE);
+        // No CONFIG protocol feature: QEMU keeps virtio-net's config space itself (and warns if offered).
+        return new DeviceSpec(NetFeatures.DEVICE_ID, f, 0, 2 * pairs + 1, MAX_QUEUE_SIZE);
     }
 
     @Override
@@ -70,17 +80,27 @@ public final class NetDevice implements VirtioDevice {
         for (ReflectPair p : pairHandlers) {
             p.features(features);
         }
+        if (switchPort != null) {
+            switchPort.features(features);
+        }
     }
 
     @Override
-    public int queueGroup(int index) {
-        return index / 2;
+    public String queueGroup(int index) {
+        if (index == controlQueue()) {
+            return null;
+        }
+        return sw != null ? sw.queueGroup() : context.id() + "/pair" + index / 2;
     }
 
     @Override
     public QueueHandler queueHandler(int index, long features) {
         if (index == controlQueue()) {
             return new ControlHandler(this);
+        }
+        if (switchPort != null) {
+            switchPort.features(features);
+            return index % 2 == 0 ? switchPort.rxHandler() : switchPort.txHandler();
         }
         ReflectPair pair = pairHandlers[index / 2];
         pair.features(features);
@@ -102,8 +122,16 @@ public final class NetDevice implements VirtioDevice {
 
     @Override
     public JsonObject describe() {
-        return new JsonObject().put("port", "reflect").put("mac", formatMac(mac)).put("mtu", mtu)
-                .put("pairs", pairs).put("link", linkUp ? "up" : "down").put("drops", drops.toJson());
+        JsonObject d = new JsonObject().put("port", sw == null ? "reflect" : "switch").put("mac", formatMac(mac))
+                .put("mtu", mtu).put("pairs", pairs).put("link", linkUp ? "up" : "down").put("drops", drops.toJson());
+        return sw == null ? d : d.mergeIn(sw.describe());
+    }
+
+    @Override
+    public void close() {
+        if (sw != null) {
+            sw.remove(switchPort);
+        }
     }
 
     static String formatMac(byte[] mac) {

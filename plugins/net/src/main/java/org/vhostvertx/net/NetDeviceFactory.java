@@ -11,9 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
 /**
- * Makes net devices: {@code "port": "reflect"} (the switch port and tap uplink are not built yet
- * and are refused with a clear message), {@code "mac"} ("52:54:00:12:34:56"; default derived from
- * the id), {@code "mtu"} (68..65535, default 1500), {@code "queues"} (queue pairs, 1..8).
+ * Makes net devices: {@code "port": "switch"} (default, with {@code "switch": NAME}, default
+ * "default") or {@code "reflect"}, {@code "mac"} ("52:54:00:12:34:56"; default derived from the
+ * id), {@code "mtu"} (68..65535, default 1500), {@code "queues"} (queue pairs of a reflect port,
+ * 1..8; a switch port has one).
  */
 public final class NetDeviceFactory implements DeviceFactory {
 
@@ -25,13 +26,27 @@ public final class NetDeviceFactory implements DeviceFactory {
     @Override
     public VirtioDevice create(JsonObject config, DeviceContext context) {
         Object port = config.getValue("port", "switch");
-        if (!"reflect".equals(port)) {
-            throw new DeviceException("\"port\": \"" + port + "\" is not available yet; this version has \"reflect\"");
-        }
         int mtu = ConfigFields.integer(config, "mtu", 1500, 68, 65535);
         int pairs = ConfigFields.integer(config, "queues", 1, 1, 8);
         byte[] mac = mac(config.getValue("mac"), context.id());
-        return new NetDevice(context, mac, mtu, pairs);
+        switch (String.valueOf(port)) {
+            case "reflect" -> {
+                return new NetDevice(context, mac, mtu, pairs, null);
+            }
+            case "switch" -> {
+                Object name = config.getValue("switch", "default");
+                if (!(name instanceof String s) || !s.matches("[A-Za-z0-9_.-]{1,32}")) {
+                    throw new DeviceException("\"switch\" must be a switch name of 1 to 32 of A-Z a-z 0-9 _ . -, was "
+                            + name);
+                }
+                if (pairs != 1) {
+                    throw new DeviceException("\"queues\": a switch port has one queue pair in this version, was " + pairs);
+                }
+                return new NetDevice(context, mac, mtu, 1, Switch.named(s));
+            }
+            default -> throw new DeviceException("\"port\" must be \"switch\" or \"reflect\" (the tap uplink is not"
+                    + " built yet), was \"" + port + "\"");
+        }
     }
 
     static byte[] mac(Object value, String id) {

@@ -54,7 +54,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     private MessageConsumer<JsonObject> control;
     private long statsTimer = -1;
 
-    private record Running(QueueRunner runner, RingWorker worker, int errFd) {
+    private record Running(QueueRunner runner, RingWorker worker, int errFd, String group) {
     }
 
     /**
@@ -192,24 +192,14 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         }
         Virtqueue queue = Virtqueue.create(q.memory(), q.size(), q.addresses(), q.features(), q.base(), q.inflight());
         QueueHandler handler = device.queueHandler(q.index(), q.features());
-        RingWorker worker = workerFor(q.index());
+        String group = device.queueGroup(q.index());
+        RingWorker worker = pool.acquire(group);
         QueueRunner[] self = new QueueRunner[1];
         QueueRunner runner = new QueueRunner(id, q.index(), queue, handler, countersOf(q.index()),
                 q.kickFd(), q.callFd(), cause -> vertx.runOnContext(v -> queueFailed(self[0], cause)));
         self[0] = runner;
-        running.put(q.index(), new Running(runner, worker, q.errFd()));
+        running.put(q.index(), new Running(runner, worker, q.errFd(), group));
         return Future.fromCompletionStage(worker.attach(runner), context);
-    }
-
-    /** The worker of a running queue of the same group, else the least loaded one. */
-    private RingWorker workerFor(int index) {
-        int group = device.queueGroup(index);
-        for (Running r : running.values()) {
-            if (device.queueGroup(r.runner().index()) == group) {
-                return r.worker();
-            }
-        }
-        return pool.leastLoaded();
     }
 
     private Future<Void> changeCall(DeviceEvent.CallChanged c) {
@@ -228,7 +218,8 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         if (r == null) {
             return Future.succeededFuture(-1);
         }
-        return Future.fromCompletionStage(r.worker().detach(r.runner()), context);
+        return Future.fromCompletionStage(r.worker().detach(r.runner()), context)
+                .andThen(ar -> pool.release(r.group()));
     }
 
     private Future<Void> stopAll() {
@@ -250,6 +241,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                 // The ring is not inside the new memory: this queue cannot go on.
                 running.remove(r.runner().index());
                 return Future.fromCompletionStage(r.worker().detach(r.runner()), context)
+                        .andThen(ar -> pool.release(r.group()))
                         .compose(b -> {
                             queueFailed(r.runner(), e);
                             return Future.succeededFuture();

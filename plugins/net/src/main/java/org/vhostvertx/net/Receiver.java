@@ -1,0 +1,117 @@
+package org.vhostvertx.net;
+
+import org.vhostvertx.virtq.DescriptorChain;
+import org.vhostvertx.virtq.Virtqueue;
+import org.vhostvertx.worker.QueueCounters;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The receive side of one queue pair: puts a frame from some transmit chain (this guest's or
+ * another port's) into this guest's receive buffers, header first, with one copy from guest memory
+ * to guest memory. Used only on the worker that owns the receive queue.
+ */
+final class Receiver {
+
+    /** deliver(): the ring has too few buffers now; nothing was taken. */
+    static final int NO_ROOM = -1;
+    /** deliver(): the frame can never fit (no mergeable buffers, or more than 64 needed). */
+    static final int TOO_LONG = 0;
+
+    private static final int FIRST = NetFeatures.HEADER + 12;
+
+    private final DescriptorChain[] rx = new DescriptorChain[64];
+    private final MemorySegment first = Arena.ofAuto().allocate(FIRST, 8);
+    private volatile boolean mergeable;
+    private Virtqueue queue;
+    private QueueCounters counters;
+
+    Receiver() {
+        for (int i = 0; i < rx.length; i++) {
+            rx[i] = new DescriptorChain(4);
+        }
+    }
+
+    void features(long features) {
+        mergeable = (features & NetFeatures.MRG_RXBUF) != 0;
+    }
+
+    void attach(Virtqueue q, QueueCounters c) {
+        queue = q;
+        counters = c;
+    }
+
+    void detach() {
+        queue = null;
+    }
+
+    Virtqueue queue() {
+        return queue;
+    }
+
+    boolean hasBuffers() {
+        return queue != null && queue.hasAvailable();
+    }
+
+    /**
+     * Delivers the frame of frameLength bytes that follows the virtio-net header in tx's readable
+     * part; swapMacs exchanges destination and source. Returns the receive buffers used, or
+     * {@link #NO_ROOM} or {@link #TOO_LONG}.
+     */
+    int deliver(DescriptorChain tx, long frameLength, boolean swapMacs) {
+        int n = fill(frameLength);
+        if (n <= 0) {
+            return n;
+        }
+        first.fill((byte) 0);
+        first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) n);
+        int hdr = NetFeatures.HEADER;
+        tx.read(hdr + (swapMacs ? 6 : 0), first, hdr, 6);
+        tx.read(hdr + (swapMacs ? 0 : 6), first, hdr + 6, 6);
+        long total = hdr + frameLength;
+        long written = 0;
+        for (int i = 0; i < n; i++) {
+            DescriptorChain b = rx[i];
+            long len = Math.min(b.writableLength(), total - written);
+            long pos = 0;
+            if (written < FIRST) {
+                long k = Math.min(len, FIRST - written);
+                b.write(0, first, written, k);
+                pos = k;
+            }
+            if (pos < len) {
+                // The transmit chain's header has our header's size, so stream offsets line up.
+                tx.copyTo(b, written + pos, pos, len - pos);
+            }
+            written += len;
+            queue.push(b, (int) len);
+        }
+        if (counters != null) {
+            counters.request(frameLength);
+        }
+        return n;
+    }
+
+    private int fill(long frameLength) {
+        long need = NetFeatures.HEADER + frameLength;
+        long room = 0;
+        int n = 0;
+        while (room < need) {
+            if (n == rx.length || !queue.pop(rx[n])) {
+                for (int i = n - 1; i >= 0; i--) {
+                    queue.rewind(rx[i]);
+                }
+                return n == rx.length ? TOO_LONG : NO_ROOM;
+            }
+            room += rx[n].writableLength();
+            n++;
+            if (!mergeable && room < need) {
+                queue.rewind(rx[0]);
+                return TOO_LONG;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,58 @@
+#!/bin/sh
+# virtio-net check between two guests on one switch: addresses, ping both ways, and a file sent
+# with nc arriving with the same md5.
+#
+# Kernel parameters:
+#   vt.ip / vt.peer   this guest's and the other guest's IPv4 address (a /24)
+#   vt.role           send: make a file of vt.mib MiB and send it; recv: receive it
+#   vt.mtu            the MTU to expect on eth0 (from the device's config space) and to use
+#   vt.mib            size of the file (default 4)
+. /scripts/_lib.sh
+
+dev=eth0
+n=100
+while [ ! -e /sys/class/net/$dev ]; do
+  n=$((n - 1)); [ $n -gt 0 ] || fail "net device" "no $dev after 10 s ($(ls /sys/class/net | tr '\n' ' '))"
+  usleep 100000
+done
+mtu=$(cat /sys/class/net/$dev/mtu)
+[ -z "$VT_MTU" ] || [ "$mtu" = "$VT_MTU" ] || fail "mtu" "$dev has mtu $mtu, expected $VT_MTU from the device"
+ip link set $dev up || fail "link up" "ip link set $dev up failed"
+ip addr add "$VT_IP/24" dev $dev || fail "address" "ip addr add $VT_IP failed"
+ok "$dev up with $VT_IP, mtu $mtu, mac $(cat /sys/class/net/$dev/address)"
+
+if [ "$VT_ROLE" = recv ]; then
+  # busybox nc half-closes when its stdin ends, and the sender's nc then quits: keep stdin open
+  # so the receiver ends only when the sender has sent everything and closed.
+  sleep 600 | nc -l -p 5000 > /tmp/f &
+  ncpid=$!
+fi
+
+# The other guest may still be booting: wait up to 120 s for its answer.
+n=120
+until ping -c 1 -W 1 "$VT_PEER" > /dev/null 2>&1; do
+  n=$((n - 1)); [ $n -gt 0 ] || fail "ping $VT_PEER" "no answer within 120 s"
+done
+out=$(ping -c 3 -s $((mtu - 28)) "$VT_PEER" 2>&1) || fail "ping $VT_PEER" "$(echo "$out" | tail -n 2 | tr '\n' ' ')"
+ok "ping $VT_PEER with $((mtu - 28))-byte payloads: $(echo "$out" | grep -o '[0-9]* packets received')"
+
+if [ "$VT_ROLE" = send ]; then
+  dd if=/dev/urandom of=/tmp/f bs=1M count="${VT_MIB:-4}" 2>/dev/null
+  sum=$(md5_file /tmp/f)
+  n=60
+  until nc -w 5 "$VT_PEER" 5000 < /tmp/f; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "send" "could not send to $VT_PEER:5000"
+    sleep 1
+  done
+  ok "sent ${VT_MIB:-4} MiB md5 $sum"
+  # stay up until the receiver has the whole file (it answers ping until it powers off)
+  sleep 3
+else
+  n=1200
+  while [ -n "$(pidof nc)" ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "receive" "nc -l still running after 120 s ($(wc -c < /tmp/f) bytes)"
+    usleep 100000
+  done
+  ok "received $(wc -c < /tmp/f) bytes md5 $(md5_file /tmp/f)"
+fi
+exit 0

@@ -1,0 +1,153 @@
+package org.vhostvertx.test.net;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vhostvertx.test.frontend.Backend;
+import org.vhostvertx.test.frontend.DriverRing;
+import org.vhostvertx.test.frontend.FrontEnd;
+import org.vhostvertx.test.frontend.GuestRam;
+
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Switch ports through our Java front end: flooding, learning, and counted drops. */
+class NetSwitchTest {
+
+    static final int HDR = 12;
+    static final byte[] MAC_A = {0x52, 0x54, 0, 0, 0, 0x0a};
+    static final byte[] MAC_B = {0x52, 0x54, 0, 0, 0, 0x0b};
+    static final byte[] BROADCAST = {-1, -1, -1, -1, -1, -1};
+
+    @TempDir
+    static Path dir;
+    static Backend backend;
+
+    @BeforeAll
+    static void start() throws Exception {
+        backend = Backend.start(Backend.config(port("a", "t"), port("b", "t"), port("lonely", "alone")));
+    }
+
+    static JsonObject port(String id, String sw) {
+        return new JsonObject().put("id", id).put("type", "net").put("port", "switch").put("switch", sw)
+                .put("socket", dir.resolve(id + ".sock").toString());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        backend.close();
+    }
+
+    /** One guest on a port: its memory, front end and receive buffers. */
+    static final class Guest implements AutoCloseable {
+        final GuestRam ram = new GuestRam(0, 4 << 20);
+        final FrontEnd fe;
+        final long rx;
+
+        Guest(String id) throws Exception {
+            fe = FrontEnd.start(dir.resolve(id + ".sock"), ram, FrontEnd.Options.split().withQueues(3));
+            rx = ram.alloc(16 * 2048, 4096);
+            for (int i = 0; i < 16; i++) {
+                fe.queue(0).ring.add(DriverRing.Buf.out(rx + 2048L * i, 2048));
+            }
+            fe.queue(0).kickIfNeeded();
+        }
+
+        void send(byte[] dst, byte[] src, int length, long seed) {
+            byte[] f = new byte[length];
+            new Random(seed).nextBytes(f);
+            System.arraycopy(dst, 0, f, 0, 6);
+            System.arraycopy(src, 0, f, 6, 6);
+            long gpa = ram.alloc(HDR + length, 16);
+            ram.write(gpa + HDR, f);
+            fe.queue(1).ring.add(DriverRing.Buf.in(gpa, HDR + length));
+            fe.queue(1).kickIfNeeded();
+        }
+
+        byte[] receive() throws Exception {
+            DriverRing.Used u = fe.queue(0).awaitUsed(10_000);
+            return ram.read(rx + 2048L * u.id() + HDR, u.len() - HDR);
+        }
+
+        @Override
+        public void close() {
+            fe.close();
+            ram.close();
+        }
+    }
+
+    static byte[] frame(byte[] dst, byte[] src, int length, long seed) {
+        byte[] f = new byte[length];
+        new Random(seed).nextBytes(f);
+        System.arraycopy(dst, 0, f, 0, 6);
+        System.arraycopy(src, 0, f, 6, 6);
+        return f;
+    }
+
+    static JsonObject info(String id) throws Exception {
+        return backend.vertx().eventBus().<JsonObject>request("vhost.control." + id, new JsonObject().put("action", "stats"))
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body().getJsonObject("info");
+    }
+
+    @Test
+    void broadcastFloodsThenUnicastGoesToTheLearnedPort() throws Exception {
+        try (Guest a = new Guest("a"); Guest b = new Guest("b")) {
+            a.send(BROADCAST, MAC_A, 60, 1);
+            assertArrayEquals(frame(BROADCAST, MAC_A, 60, 1), b.receive(), "broadcast reaches the other port");
+            b.send(MAC_A, MAC_B, 1514, 2);
+            assertArrayEquals(frame(MAC_A, MAC_B, 1514, 2), a.receive(), "unicast to the learned address");
+            byte[] unknown = {0x52, 0x54, 0, 0, 0, 0x77};
+            a.send(unknown, MAC_A, 100, 3);
+            assertArrayEquals(frame(unknown, MAC_A, 100, 3), b.receive(), "unknown unicast is flooded");
+            Thread.sleep(50);
+            assertNull(a.fe.queue(0).ring.pollUsed(), "a port never receives its own frames");
+            assertTrue(info("a").getInteger("learned") >= 2, "the switch learned both source addresses");
+        }
+    }
+
+    @Test
+    void aFrameWithNowhereToGoIsCountedAsNoDestination() throws Exception {
+        try (Guest lonely = new Guest("lonely")) {
+            long before = info("lonely").getJsonObject("drops").getLong("noDestination");
+            for (int i = 0; i < 5; i++) {
+                lonely.send(BROADCAST, MAC_A, 64, i);
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (info("lonely").getJsonObject("drops").getLong("noDestination") < before + 5
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(before + 5, info("lonely").getJsonObject("drops").getLong("noDestination"));
+            for (int i = 0; i < 5; i++) {
+                lonely.fe.queue(1).awaitUsed(5000);
+            }
+        }
+    }
+
+    @Test
+    void aPortWithoutReceiveBuffersDropsAndCountsIt() throws Exception {
+        try (Guest a = new Guest("a"); Guest b = new Guest("b")) {
+            long before = info("b").getJsonObject("drops").getLong("noBuffer");
+            // b's 16 buffers fill up; the rest of a's frames are dropped at b as "no buffer".
+            for (int i = 0; i < 20; i++) {
+                a.send(MAC_B, MAC_A, 64, i);
+            }
+            for (int i = 0; i < 16; i++) {
+                assertEquals(64, b.receive().length);
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (info("b").getJsonObject("drops").getLong("noBuffer") < before + 4 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(before + 4, info("b").getJsonObject("drops").getLong("noBuffer"));
+        }
+    }
+}
