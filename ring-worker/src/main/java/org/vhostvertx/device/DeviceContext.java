@@ -15,4 +15,10 @@ public interface DeviceContext {
      * thread may call it; nothing happens if the queue is not running.
      */
     void wake(int index);
+
+    /**
+     * Runs task on the worker that owns queue index (nothing happens if it is not running), where
+     * it may use that queue's handler state without locks: e.g. a frame the control plane injects.
+     */
+    void runOnWorker(int index, Runnable task);
 }

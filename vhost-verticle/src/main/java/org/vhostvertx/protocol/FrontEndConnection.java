@@ -246,6 +246,11 @@ final class FrontEndConnection {
             }
             case GET_STATUS -> done(u64(status | (needsReset ? STATUS_NEEDS_RESET : 0)));
             case GET_INFLIGHT_FD -> getInflightFd(m);
+            case SEND_RARP -> deviceRequest(m, ProtocolFeatures.RARP, "send-rarp",
+                    // The MAC sits in the first six payload bytes, in wire order.
+                    new JsonObject().put("mac", java.util.HexFormat.of().formatHex(m.payload, 0, 6)));
+            case NET_SET_MTU -> deviceRequest(m, ProtocolFeatures.NET_MTU, "set-mtu",
+                    new JsonObject().put("mtu", m.u64()));
             case SET_INFLIGHT_FD -> setInflightFd(m);
             default -> throw ProtocolException.refuse(r + " is not supported (it was not advertised)");
         };
@@ -539,6 +544,14 @@ final class FrontEndConnection {
             return Future.failedFuture(ProtocolException.refuse("ring " + s.index + " cannot start: "
                     + e.getMessage()));
         });
+    }
+
+    /** A request only the device understands; it must have been negotiated. */
+    private Future<byte[]> deviceRequest(Message m, long feature, String action, JsonObject arguments) {
+        if ((protocolFeatures & feature) == 0) {
+            throw ProtocolException.refuse(m.name() + " without its protocol feature negotiated");
+        }
+        return device(new DeviceEvent.DeviceRequest(action, arguments)).map(v -> null);
     }
 
     // ---- inflight tracking -----------------------------------------------------------------

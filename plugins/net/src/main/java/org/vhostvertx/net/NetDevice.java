@@ -17,10 +17,13 @@ import java.util.HexFormat;
 public final class NetDevice implements VirtioDevice {
 
     static final int MAX_QUEUE_SIZE = 1024;
+    /** vhost-user protocol features RARP (SEND_RARP) and NET_MTU (NET_SET_MTU). */
+    private static final long PROTOCOL_RARP = 1L << 2;
+    private static final long PROTOCOL_NET_MTU = 1L << 4;
 
     private final DeviceContext context;
     private final byte[] mac;
-    private final int mtu;
+    private volatile int mtu;
     private final int pairs;
     private final ReflectPair[] pairHandlers;
     private final SwitchPort switchPort;
@@ -67,7 +70,7 @@ public final class NetDevice implements VirtioDevice {
         long f = NetFeatures.MAC | NetFeatures.MTU | NetFeatures.STATUS | NetFeatures.MRG_RXBUF
                 | NetFeatures.CTRL_VQ | NetFeatures.F_CTRL_RX | NetFeatures.MQ;
         // No CONFIG protocol feature: QEMU keeps virtio-net's config space itself (and warns if offered).
-        return new DeviceSpec(NetFeatures.DEVICE_ID, f, 0, 2 * pairs + 1, MAX_QUEUE_SIZE);
+        return new DeviceSpec(NetFeatures.DEVICE_ID, f, PROTOCOL_RARP | PROTOCOL_NET_MTU, 2 * pairs + 1, MAX_QUEUE_SIZE);
     }
 
     @Override
@@ -115,8 +118,26 @@ public final class NetDevice implements VirtioDevice {
                 context.configChanged();
                 return new JsonObject().put("link", linkUp ? "up" : "down");
             }
-            default -> throw new DeviceException("net devices know the actions link-up, link-down; not \"" + action
-                    + "\"");
+            case "set-mtu" -> {
+                long m = args.getLong("mtu", -1L);
+                if (m < 68 || m > 65535) {
+                    throw new DeviceException("MTU " + m + " is not between 68 and 65535");
+                }
+                mtu = (int) m;
+                return new JsonObject().put("mtu", mtu);
+            }
+            case "send-rarp" -> {
+                byte[] frame = Rarp.announcement(java.util.HexFormat.of().parseHex(args.getString("mac", "")));
+                if (switchPort != null) {
+                    java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(frame.length);
+                    java.lang.foreign.MemorySegment.copy(frame, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0,
+                            frame.length);
+                    context.runOnWorker(0, () -> switchPort.announce(seg, frame.length));
+                }
+                return new JsonObject().put("announced", switchPort != null);
+            }
+            default -> throw new DeviceException("net devices know the actions link-up, link-down, set-mtu, send-rarp;"
+                    + " not \"" + action + "\"");
         }
     }
 

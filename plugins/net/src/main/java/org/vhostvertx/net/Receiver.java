@@ -94,6 +94,40 @@ final class Receiver {
         return n;
     }
 
+    /**
+     * Delivers a frame held in our own memory (frame[0, length)), e.g. an announcement the
+     * device makes; returns as {@link #deliver}.
+     */
+    int deliverOwn(MemorySegment frame, long length) {
+        int n = fill(length);
+        if (n <= 0) {
+            return n;
+        }
+        first.fill((byte) 0);
+        first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) n);
+        long total = NetFeatures.HEADER + length;
+        long written = 0;
+        for (int i = 0; i < n; i++) {
+            DescriptorChain b = rx[i];
+            long len = Math.min(b.writableLength(), total - written);
+            long pos = 0;
+            if (written < NetFeatures.HEADER) {
+                long k = Math.min(len, NetFeatures.HEADER - written);
+                b.write(0, first, written, k);
+                pos = k;
+            }
+            if (pos < len) {
+                b.write(pos, frame, written + pos - NetFeatures.HEADER, len - pos);
+            }
+            written += len;
+            queue.push(b, (int) len);
+        }
+        if (counters != null) {
+            counters.request(length);
+        }
+        return n;
+    }
+
     private int fill(long frameLength) {
         long need = NetFeatures.HEADER + frameLength;
         long room = 0;

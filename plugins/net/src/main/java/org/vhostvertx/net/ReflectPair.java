@@ -21,6 +21,7 @@ final class ReflectPair {
     private final NetDevice device;
     private final Receiver receiver = new Receiver();
     private final DescriptorChain tx = new DescriptorChain(8);
+    private final java.lang.foreign.MemorySegment header = java.lang.foreign.Arena.ofAuto().allocate(16, 8);
     private Virtqueue txQueue;
     private QueueCounters txCounters;
 
@@ -91,7 +92,7 @@ final class ReflectPair {
                 break;
             }
             long frame = tx.readableLength() - NetFeatures.HEADER;
-            if (frame < NetFeatures.ETH_HEADER) {
+            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, header)) {
                 device.drops().badHeader.increment();
                 txCounters.error();
                 txq.push(tx, 0);

@@ -23,7 +23,7 @@ final class SwitchPort {
     private final Switch sw;
     private final Receiver receiver = new Receiver();
     private final DescriptorChain tx = new DescriptorChain(8);
-    private final MemorySegment macs = Arena.ofAuto().allocate(12, 8);
+    private final MemorySegment macs = Arena.ofAuto().allocate(16, 8);
 
     SwitchPort(NetDevice device, Switch sw) {
         this.device = device;
@@ -82,7 +82,7 @@ final class SwitchPort {
         while (moved < BUDGET && txq.pop(tx)) {
             moved++;
             long frame = tx.readableLength() - NetFeatures.HEADER;
-            if (frame < NetFeatures.ETH_HEADER) {
+            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, macs)) {
                 device.drops().badHeader.increment();
                 counters.error();
                 txq.push(tx, 0);
@@ -120,6 +120,18 @@ final class SwitchPort {
             txq.push(tx, 0);
         }
         return moved > 0;
+    }
+
+    /** Floods a frame made by the device (a RARP announcement) to every other port. Runs on the switch's worker. */
+    void announce(MemorySegment frame, long length) {
+        for (SwitchPort p : sw.ports()) {
+            if (p != this && p.device.linkUp() && p.receiver.queue() != null) {
+                int r = p.receiver.deliverOwn(frame, length);
+                if (r <= 0) {
+                    p.device.drops().noBuffer.increment();
+                }
+            }
+        }
     }
 
     /** Takes a frame from another port (on this switch's worker). */

@@ -107,6 +107,19 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     }
 
     @Override
+    public void runOnWorker(int index, Runnable task) {
+        context.runOnContext(v -> {
+            Running r = running.get(index);
+            if (r != null) {
+                r.worker().submit(() -> {
+                    task.run();
+                    return null;
+                });
+            }
+        });
+    }
+
+    @Override
     public void wake(int index) {
         context.runOnContext(v -> {
             Running r = running.get(index);
@@ -158,6 +171,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                     device.writeConfig(w.offset(), w.data());
                     yield Future.succeededFuture();
                 }
+                case DeviceEvent.DeviceRequest d -> Future.succeededFuture(device.control(d.action(), d.arguments()));
                 case DeviceEvent.Reset r -> stopAll().map(v -> {
                     device.reset();
                     return null;

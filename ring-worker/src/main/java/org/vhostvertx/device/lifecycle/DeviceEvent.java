@@ -52,6 +52,14 @@ public sealed interface DeviceEvent {
     record ConfigWritten(int offset, byte[] data) implements DeviceEvent {
     }
 
+    /**
+     * A front-end request that only the device understands (SEND_RARP as "send-rarp", NET_SET_MTU
+     * as "set-mtu"), handed to {@link org.vhostvertx.device.VirtioDevice#control}. Reply: the JSON
+     * it returns, or a failure when the device refuses.
+     */
+    record DeviceRequest(String action, io.vertx.core.json.JsonObject arguments) implements DeviceEvent {
+    }
+
     /** RESET_DEVICE, RESET_OWNER, or a status of 0. Reply: null once every queue is parked. */
     record Reset() implements DeviceEvent {
     }

@@ -152,16 +152,54 @@ class NetReflectTest {
     @Test
     void aTransmitBufferShorterThanTheHeaderIsCountedAndThePortGoesOn() throws Exception {
         postRx(4, 2048);
+        long before = drops("badHeader");
         long bad = ram.alloc(8, 8);
         fe.queue(1).ring.add(DriverRing.Buf.in(bad, 8));
         fe.queue(1).kickIfNeeded();
         byte[] f = frame(90, 3);
         send(f);
         assertArrayEquals(swapped(f), receive(), "the port goes on after a bad frame");
-        JsonObject stats = backend.vertx().eventBus().<JsonObject>request("vhost.control.r",
-                new JsonObject().put("action", "stats")).toCompletionStage().toCompletableFuture()
-                .get(10, TimeUnit.SECONDS).body();
-        assertEquals(1L, stats.getJsonObject("info").getJsonObject("drops").getLong("badHeader"));
+        assertEquals(before + 1, drops("badHeader"));
+    }
+
+    @Test
+    void aHeaderAndFrameSplitAcrossDescriptorsArriveWhole() throws Exception {
+        postRx(4, 2048);
+        byte[] f = frame(300, 11);
+        long gpa = ram.alloc(HDR + f.length, 16);
+        ram.write(gpa + HDR, f);
+        // header in 5 + 7 bytes, the frame in three pieces of 9, 100 and the rest
+        fe.queue(1).ring.add(DriverRing.Buf.in(gpa, 5), DriverRing.Buf.in(gpa + 5, 7), DriverRing.Buf.in(gpa + 12, 9),
+                DriverRing.Buf.in(gpa + 21, 100), DriverRing.Buf.in(gpa + 121, HDR + f.length - 121));
+        fe.queue(1).kickIfNeeded();
+        assertArrayEquals(swapped(f), receive());
+    }
+
+    @Test
+    void headersAskingForOffloadsWeDidNotOfferAreCountedAndDropped() throws Exception {
+        postRx(4, 2048);
+        long before = drops("badHeader");
+        byte[] f = frame(200, 12);
+        long gpa = ram.alloc(HDR + f.length, 16);
+        // NEEDS_CSUM with csum_start beyond the frame, and a GSO type, while no offload was negotiated
+        ram.write(gpa, new byte[]{1, 0, 0, 0, 0, 0, (byte) 0xf0, 0x7f, 0, 0, 0, 0});
+        ram.write(gpa + HDR, f);
+        fe.queue(1).ring.add(DriverRing.Buf.in(gpa, HDR + f.length));
+        long gso = ram.alloc(HDR + f.length, 16);
+        ram.write(gso, new byte[]{0, 1, 0, 0, (byte) 0xdc, 5, 0, 0, 0, 0, 0, 0});
+        ram.write(gso + HDR, f);
+        fe.queue(1).ring.add(DriverRing.Buf.in(gso, HDR + f.length));
+        fe.queue(1).kickIfNeeded();
+        byte[] good = frame(80, 13);
+        send(good);
+        assertArrayEquals(swapped(good), receive(), "the port goes on");
+        assertEquals(before + 2, drops("badHeader"));
+    }
+
+    long drops(String reason) throws Exception {
+        return backend.vertx().eventBus().<JsonObject>request("vhost.control.r", new JsonObject().put("action", "stats"))
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body().getJsonObject("info")
+                .getJsonObject("drops").getLong(reason);
     }
 
     @Test

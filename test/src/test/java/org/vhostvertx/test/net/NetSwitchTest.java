@@ -9,8 +9,10 @@ import org.vhostvertx.test.frontend.Backend;
 import org.vhostvertx.test.frontend.DriverRing;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
+import org.vhostvertx.test.frontend.VhostUserClient;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -110,6 +112,29 @@ class NetSwitchTest {
             Thread.sleep(50);
             assertNull(a.fe.queue(0).ring.pollUsed(), "a port never receives its own frames");
             assertTrue(info("a").getInteger("learned") >= 2, "the switch learned both source addresses");
+        }
+    }
+
+    @Test
+    void sendRarpAnnouncesTheGuestToTheOtherPortsAndSetMtuIsRecorded() throws Exception {
+        try (Guest a = new Guest("a"); Guest b = new Guest("b")) {
+            VhostUserClient c = a.fe.client();
+            long rarp = 1L << 2;
+            long netMtu = 1L << 4;
+            c.send(VhostUserClient.SET_PROTOCOL_FEATURES, VhostUserClient.u64(FrontEnd.P_REPLY_ACK | rarp | netMtu));
+            byte[] payload = new byte[8];
+            System.arraycopy(MAC_A, 0, payload, 0, 6);
+            assertEquals(0, c.sendAcked(19 /* SEND_RARP */, payload));
+            byte[] f = b.receive();
+            assertEquals(60, f.length);
+            assertArrayEquals(BROADCAST, Arrays.copyOfRange(f, 0, 6));
+            assertArrayEquals(MAC_A, Arrays.copyOfRange(f, 6, 12));
+            assertEquals(0x8035, ((f[12] & 0xff) << 8) | (f[13] & 0xff), "RARP ethertype");
+            assertArrayEquals(MAC_A, Arrays.copyOfRange(f, 22, 28), "sender hardware address");
+
+            assertEquals(0, c.sendAcked(20 /* NET_SET_MTU */, VhostUserClient.u64(4000)));
+            assertEquals(4000, info("a").getInteger("mtu"));
+            assertTrue(c.sendAcked(20, VhostUserClient.u64(10)) != 0, "an MTU of 10 is refused");
         }
     }
 
