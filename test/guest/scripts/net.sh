@@ -4,7 +4,9 @@
 #
 # Kernel parameters:
 #   vt.ip / vt.peer   this guest's and the other guest's IPv4 address (a /24)
-#   vt.role           send: make a file of vt.mib MiB and send it; recv: receive it
+#   vt.role           send: make a file of vt.mib MiB and send it; recv: receive it;
+#                     host: the peer is the host (a tap): say "VT-READY host-ping" and wait until
+#                     the host has pinged us three times
 #   vt.mtu            the MTU to expect on eth0 (from the device's config space) and to use
 #   vt.mib            size of the file (default 4)
 . /scripts/_lib.sh
@@ -35,6 +37,19 @@ until ping -c 1 -W 1 "$VT_PEER" > /dev/null 2>&1; do
 done
 out=$(ping -c 3 -s $((mtu - 28)) "$VT_PEER" 2>&1) || fail "ping $VT_PEER" "$(echo "$out" | tail -n 2 | tr '\n' ' ')"
 ok "ping $VT_PEER with $((mtu - 28))-byte payloads: $(echo "$out" | grep -o '[0-9]* packets received')"
+
+if [ "$VT_ROLE" = host ]; then
+  echo "VT-READY host-ping"
+  n=600
+  while :; do
+    echos=$(awk '/^Icmp:/ { n++; if (n == 2) print $10 }' /proc/net/snmp)
+    [ "${echos:-0}" -ge 3 ] && break
+    n=$((n - 1)); [ $n -gt 0 ] || fail "pinged by the host" "only ${echos:-0} echo requests in 60 s"
+    usleep 100000
+  done
+  ok "answered $echos echo requests from the host"
+  exit 0
+fi
 
 if [ "$VT_ROLE" = send ]; then
   dd if=/dev/urandom of=/tmp/f bs=1M count="${VT_MIB:-4}" 2>/dev/null

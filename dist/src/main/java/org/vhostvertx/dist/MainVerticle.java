@@ -27,6 +27,7 @@ public class MainVerticle extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(MainVerticle.class.getName());
 
     private RingWorkerPool pool;
+    private Map<String, DeviceFactory> factories = Map.of();
     private final List<DeviceHost> hosts = new ArrayList<>();
 
     /** The device plugins on the class path, by type. */
@@ -53,6 +54,15 @@ public class MainVerticle extends VerticleBase {
         } catch (ConfigException e) {
             return Future.failedFuture(new ConfigException("configuration refused: " + e.getMessage()));
         }
+        for (DeviceFactory f : factories.values()) {
+            try {
+                f.configure(json);
+            } catch (DeviceException e) {
+                factories.values().forEach(DeviceFactory::close);
+                return Future.failedFuture(new ConfigException("configuration refused: " + e.getMessage()));
+            }
+        }
+        this.factories = factories;
         pool = new RingWorkerPool(conf.workers(), conf.pollMicros() * 1000);
         List<DeviceHost> created = new ArrayList<>();
         for (int i = 0; i < conf.devices().size(); i++) {
@@ -96,6 +106,7 @@ public class MainVerticle extends VerticleBase {
         if (pool != null) {
             pool.close();
         }
+        factories.values().forEach(DeviceFactory::close);
         return Future.succeededFuture();
     }
 }

@@ -16,4 +16,16 @@ public interface DeviceFactory {
      * message naming the field.
      */
     VirtioDevice create(JsonObject config, DeviceContext context);
+
+    /**
+     * The whole configuration, once, before any device of this type is created: for settings that
+     * are not one device's (the net plugin's top-level "switches"). A wrong value throws
+     * {@link DeviceException} naming the field.
+     */
+    default void configure(JsonObject configuration) {
+    }
+
+    /** The back end stops: release what {@link #configure} made. */
+    default void close() {
+    }
 }

@@ -110,6 +110,8 @@ public final class Linux {
     private static final MethodHandle OPEN = fn("open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle MEMFD_CREATE = fn("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle LSEEK = fn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle IOCTL = fn("ioctl", JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
+    private static final MethodHandle WRITEV = fn("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -291,6 +293,26 @@ public final class Linux {
         MemorySegment c = CAPTURE.get();
         try {
             int ignored = (int) CLOSE.invokeExact(c, fd);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** ioctl(fd, request, arg); throws naming what on failure. */
+    public static int ioctl(int fd, long request, MemorySegment arg, String what) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return (int) check("ioctl(" + what + ")", (int) IOCTL.invokeExact(c, fd, request, arg), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** writev; returns bytes written or -errno. */
+    public static long tryWritev(int fd, MemorySegment iov, int iovcnt) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return orErrno((long) WRITEV.invokeExact(c, fd, iov, iovcnt), c);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -49,6 +49,11 @@ public final class NetDevice implements VirtioDevice {
 
     private final Switch sw;
 
+    /** Runs task on the worker of this port's first queue pair. */
+    void runOnWorker(Runnable task) {
+        context.runOnWorker(0, task);
+    }
+
     int pairs() {
         return pairs;
     }

@@ -23,6 +23,46 @@ public final class NetDeviceFactory implements DeviceFactory {
         return "net";
     }
 
+    private final java.util.List<Switch> withTaps = new java.util.ArrayList<>();
+
+    /** Top-level {@code "switches": [{"name": "br0", "tap": "vhtap0"}]}: a switch's host port. */
+    @Override
+    public void configure(JsonObject configuration) {
+        Object v = configuration.getValue("switches");
+        if (v == null) {
+            return;
+        }
+        if (!(v instanceof io.vertx.core.json.JsonArray list)) {
+            throw new DeviceException("\"switches\" must be an array of {\"name\": ..., \"tap\": ...}");
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.getValue(i) instanceof JsonObject s) || !(s.getValue("name") instanceof String name)
+                    || !name.matches("[A-Za-z0-9_.-]{1,32}")) {
+                throw new DeviceException("switches[" + i + "].name must be a switch name of 1 to 32 of A-Z a-z 0-9 _ . -");
+            }
+            Object tap = s.getValue("tap");
+            if (tap == null) {
+                continue;
+            }
+            if (!(tap instanceof String t)) {
+                throw new DeviceException("switches[" + i + "].tap must be an interface name, was " + tap);
+            }
+            try {
+                Switch sw = Switch.named(name);
+                sw.attachTap(Tap.open(t));
+                withTaps.add(sw);
+            } catch (DeviceException e) {
+                throw new DeviceException("switches[" + i + "].tap: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        withTaps.forEach(Switch::detachTap);
+        withTaps.clear();
+    }
+
     @Override
     public VirtioDevice create(JsonObject config, DeviceContext context) {
         Object port = config.getValue("port", "switch");

@@ -15,7 +15,7 @@ import java.lang.foreign.ValueLayout;
  * destinations. A frame a port cannot take (no receive buffer, link down, too long) is dropped and
  * counted on that port; a frame with nowhere to go counts as "no destination" on the sender.
  */
-final class SwitchPort {
+final class SwitchPort implements Port {
 
     private static final int BUDGET = 256;
 
@@ -24,6 +24,8 @@ final class SwitchPort {
     private final Receiver receiver = new Receiver();
     private final DescriptorChain tx = new DescriptorChain(8);
     private final MemorySegment macs = Arena.ofAuto().allocate(16, 8);
+    /** Whether the receive queue runs (read by the tap's reader thread to find the switch's worker). */
+    private volatile boolean attached;
 
     SwitchPort(NetDevice device, Switch sw) {
         this.device = device;
@@ -38,11 +40,16 @@ final class SwitchPort {
         return device;
     }
 
+    boolean attached() {
+        return attached;
+    }
+
     QueueHandler rxHandler() {
         return new QueueHandler() {
             @Override
             public boolean process(Virtqueue queue, QueueCounters counters) {
                 receiver.attach(queue, counters);
+                attached = true;
                 return false;
             }
 
@@ -55,6 +62,7 @@ final class SwitchPort {
             @Override
             public void stopped() {
                 receiver.detach();
+                attached = false;
             }
         };
     }
@@ -99,12 +107,12 @@ final class SwitchPort {
             long src = mac(macs, 6);
             sw.learn(src, this, now);
             boolean group = (dst & (1L << 40)) != 0;
-            SwitchPort to = group ? null : sw.lookup(dst, now);
+            Port to = group ? null : sw.lookup(dst, now);
             if (to != null && to != this) {
                 to.receive(tx, frame);
             } else if (to == null) {
                 int delivered = 0;
-                for (SwitchPort p : sw.ports()) {
+                for (Port p : sw.ports()) {
                     if (p != this) {
                         p.receive(tx, frame);
                         delivered++;
@@ -124,18 +132,27 @@ final class SwitchPort {
 
     /** Floods a frame made by the device (a RARP announcement) to every other port. Runs on the switch's worker. */
     void announce(MemorySegment frame, long length) {
-        for (SwitchPort p : sw.ports()) {
-            if (p != this && p.device.linkUp() && p.receiver.queue() != null) {
-                int r = p.receiver.deliverOwn(frame, length);
-                if (r <= 0) {
-                    p.device.drops().noBuffer.increment();
-                }
+        for (Port p : sw.ports()) {
+            if (p != this) {
+                p.receiveOwn(frame, length);
             }
         }
     }
 
+    @Override
+    public void receiveOwn(MemorySegment frame, long length) {
+        if (!device.linkUp()) {
+            device.drops().linkDown.increment();
+            return;
+        }
+        if (receiver.queue() == null || receiver.deliverOwn(frame, length) <= 0) {
+            device.drops().noBuffer.increment();
+        }
+    }
+
     /** Takes a frame from another port (on this switch's worker). */
-    void receive(DescriptorChain from, long frame) {
+    @Override
+    public void receive(DescriptorChain from, long frame) {
         if (!device.linkUp()) {
             device.drops().linkDown.increment();
             return;

@@ -1,0 +1,15 @@
+package org.vhostvertx.net;
+
+import org.vhostvertx.virtq.DescriptorChain;
+
+import java.lang.foreign.MemorySegment;
+
+/** Something a {@link Switch} forwards frames to: a guest's switch port, or the tap uplink. */
+interface Port {
+
+    /** A frame from another port's transmit chain (frame bytes after the virtio-net header). */
+    void receive(DescriptorChain from, long frame);
+
+    /** A frame in our own memory (from the tap, or an announcement). */
+    void receiveOwn(MemorySegment frame, long length);
+}

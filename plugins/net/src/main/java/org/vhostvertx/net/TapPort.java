@@ -1,0 +1,117 @@
+package org.vhostvertx.net;
+
+import org.vhostvertx.linux.Linux;
+import org.vhostvertx.virtq.DescriptorChain;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.ArrayBlockingQueue;
+
+/**
+ * The host port of a switch: frames for it are written to the TAP interface straight from the
+ * sender's guest memory (writev on the chain's buffers); frames the host sends are read by a
+ * reader thread into a small pool of buffers and handed to the switch's worker, which delivers
+ * them like any other frame (learning their source, flooding or forwarding).
+ */
+final class TapPort implements Port, AutoCloseable {
+
+    private static final int MAX_IOV = 64;
+    private static final int BUFFERS = 256;
+    private static final int FRAME_MAX = 65536;
+
+    private final Tap tap;
+    private final Switch sw;
+    private final DropCounters drops = new DropCounters();
+    private final MemorySegment iov = Arena.ofAuto().allocate((long) MAX_IOV * Linux.IOVEC_SIZE, 8);
+    private final ArrayBlockingQueue<MemorySegment> free = new ArrayBlockingQueue<>(BUFFERS);
+    private final Thread reader;
+    private volatile boolean closed;
+
+    TapPort(Tap tap, Switch sw) {
+        this.tap = tap;
+        this.sw = sw;
+        Arena arena = Arena.ofAuto();
+        for (int i = 0; i < BUFFERS; i++) {
+            free.add(arena.allocate(FRAME_MAX, 64));
+        }
+        this.reader = Thread.ofPlatform().daemon(true).name("tap-" + tap.name()).start(this::readLoop);
+    }
+
+    DropCounters drops() {
+        return drops;
+    }
+
+    @Override
+    public void receive(DescriptorChain from, long frame) {
+        int k = from.iovecs(false, NetFeatures.HEADER, frame, iov, MAX_IOV);
+        long rc = Linux.tryWritev(tap.fd(), iov, k);
+        if (rc < 0) {
+            drops.noBuffer.increment();
+        }
+    }
+
+    @Override
+    public void receiveOwn(MemorySegment frame, long length) {
+        iov.set(ValueLayout.JAVA_LONG, 0, frame.address());
+        iov.set(ValueLayout.JAVA_LONG, 8, length);
+        if (Linux.tryWritev(tap.fd(), iov, 1) < 0) {
+            drops.noBuffer.increment();
+        }
+    }
+
+    private void readLoop() {
+        int epfd = Linux.epollCreate();
+        MemorySegment events = Arena.ofAuto().allocate(Linux.EPOLL_EVENT_SIZE * 4L, 8);
+        try {
+            Linux.epollAdd(epfd, tap.fd(), Linux.EPOLLIN, 0);
+            while (!closed) {
+                if (Linux.epollWait(epfd, events, 4, 200) == 0) {
+                    continue;
+                }
+                while (!closed) {
+                    MemorySegment buf = free.poll();
+                    if (buf == null) {
+                        // The switch is behind: read and drop, counted.
+                        buf = Arena.ofAuto().allocate(FRAME_MAX);
+                        if (Linux.tryRead(tap.fd(), buf, FRAME_MAX) > 0) {
+                            drops.noBuffer.increment();
+                            continue;
+                        }
+                        break;
+                    }
+                    long n = Linux.tryRead(tap.fd(), buf, FRAME_MAX);
+                    if (n < NetFeatures.ETH_HEADER) {
+                        free.add(buf);
+                        break;
+                    }
+                    MemorySegment frame = buf;
+                    if (!sw.runOnWorker(() -> {
+                        try {
+                            sw.fromTap(this, frame, n);
+                        } finally {
+                            free.add(frame);
+                        }
+                    })) {
+                        // No guest port runs: nobody to deliver to.
+                        drops.noDestination.increment();
+                        free.add(frame);
+                    }
+                }
+            }
+        } finally {
+            Linux.close(epfd);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            reader.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        tap.close();
+    }
+}
