@@ -12,6 +12,8 @@ public final class RingWorkerPool implements AutoCloseable {
     private final List<RingWorker> workers = new ArrayList<>();
     private final Map<String, RingWorker> groups = new HashMap<>();
     private final Map<String, Integer> groupMembers = new HashMap<>();
+    /** Queues placed on each worker, counted when placed (a worker learns of them a little later). */
+    private final Map<RingWorker, Integer> placed = new HashMap<>();
 
     public RingWorkerPool(int count, long pollNanos) {
         if (count < 1) {
@@ -23,7 +25,7 @@ public final class RingWorkerPool implements AutoCloseable {
     }
 
     public synchronized RingWorker leastLoaded() {
-        return workers.stream().min(Comparator.comparingInt(RingWorker::queueCount)).orElseThrow();
+        return workers.stream().min(Comparator.comparingInt(w -> placed.getOrDefault(w, 0))).orElseThrow();
     }
 
     /**
@@ -31,16 +33,17 @@ public final class RingWorkerPool implements AutoCloseable {
      * any of its queues runs, else the least loaded one. Pair every call with {@link #release}.
      */
     public synchronized RingWorker acquire(String group) {
-        if (group == null) {
-            return leastLoaded();
+        RingWorker w = group == null ? leastLoaded() : groups.computeIfAbsent(group, g -> leastLoaded());
+        if (group != null) {
+            groupMembers.merge(group, 1, Integer::sum);
         }
-        RingWorker w = groups.computeIfAbsent(group, g -> leastLoaded());
-        groupMembers.merge(group, 1, Integer::sum);
+        placed.merge(w, 1, Integer::sum);
         return w;
     }
 
-    /** A queue of group stopped. */
-    public synchronized void release(String group) {
+    /** A queue of group that ran on worker stopped. */
+    public synchronized void release(String group, RingWorker worker) {
+        placed.merge(worker, -1, Integer::sum);
         if (group != null && groupMembers.merge(group, -1, Integer::sum) <= 0) {
             groupMembers.remove(group);
             groups.remove(group);

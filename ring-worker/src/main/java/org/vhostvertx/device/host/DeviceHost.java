@@ -233,7 +233,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
             return Future.succeededFuture(-1);
         }
         return Future.fromCompletionStage(r.worker().detach(r.runner()), context)
-                .andThen(ar -> pool.release(r.group()));
+                .andThen(ar -> pool.release(r.group(), r.worker()));
     }
 
     private Future<Void> stopAll() {
@@ -255,7 +255,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                 // The ring is not inside the new memory: this queue cannot go on.
                 running.remove(r.runner().index());
                 return Future.fromCompletionStage(r.worker().detach(r.runner()), context)
-                        .andThen(ar -> pool.release(r.group()))
+                        .andThen(ar -> pool.release(r.group(), r.worker()))
                         .compose(b -> {
                             queueFailed(r.runner(), e);
                             return Future.succeededFuture();
@@ -290,6 +290,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         counters.forEach((index, c) -> queues.add(new JsonObject()
                 .put("index", index)
                 .put("running", running.containsKey(index))
+                .put("worker", running.containsKey(index) ? running.get(index).worker().name() : null)
                 .put("kicks", c.kicks())
                 .put("calls", c.calls())
                 .put("requests", c.requests())

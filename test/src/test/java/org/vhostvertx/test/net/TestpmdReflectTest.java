@@ -50,4 +50,49 @@ class TestpmdReflectTest {
             assertEquals(0L, stats.getJsonObject("info").getJsonObject("drops").getLong("noBuffer"));
         }
     }
+
+    @Test
+    void twoQueuePairsEachOnItsOwnWorker() throws Exception {
+        Testpmd.require();
+        Path socket = dir.resolve("mq.sock");
+        try (Backend backend = Backend.start(Backend.config(new JsonObject().put("id", "mq").put("type", "net")
+                .put("port", "reflect").put("queues", 2).put("socket", socket.toString())))) {
+            java.util.concurrent.CompletableFuture<Testpmd.Stats> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Testpmd.run("vt-mq-" + ProcessHandle.current().pid(), List.of("--lcores", "0@0,1@0",
+                                    "--vdev", "net_virtio_user0,path=" + socket + ",queues=2,queue_size=256"),
+                            List.of("--forward-mode=io", "--tx-first", "--auto-start", "--nb-cores=1", "--rxq=2",
+                                    "--txq=2"), 4, dir.resolve("testpmd-mq.log"));
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            // While testpmd forwards: where do the queues run?
+            JsonObject during = null;
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                during = stats(backend);
+                var q = during.getJsonArray("queues");
+                if (q.size() >= 4 && q.getJsonObject(3).getString("worker") != null
+                        && q.getJsonObject(3).getLong("requests") > 1000 && q.getJsonObject(1).getLong("requests") > 1000) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            var q = during.getJsonArray("queues");
+            assertEquals(q.getJsonObject(0).getString("worker"), q.getJsonObject(1).getString("worker"),
+                    "a pair's two queues share a worker: " + q);
+            assertEquals(q.getJsonObject(2).getString("worker"), q.getJsonObject(3).getString("worker"), q.encode());
+            assertTrue(!q.getJsonObject(1).getString("worker").equals(q.getJsonObject(3).getString("worker")),
+                    "the two pairs run on the two workers: " + q);
+            assertTrue(q.getJsonObject(1).getLong("requests") > 1000 && q.getJsonObject(3).getLong("requests") > 1000,
+                    "both pairs carry frames: " + q);
+            assertTrue(run.get(60, TimeUnit.SECONDS).rxPackets() > 10_000);
+        }
+    }
+
+    static JsonObject stats(Backend backend) throws Exception {
+        return backend.vertx().eventBus().<JsonObject>request("vhost.control.mq", new JsonObject().put("action", "stats"))
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+    }
 }
