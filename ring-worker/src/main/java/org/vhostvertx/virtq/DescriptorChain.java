@@ -233,6 +233,39 @@ public final class DescriptorChain {
     }
 
     /**
+     * The 16-bit ones' complement sum (RFC 1071, not yet folded or inverted) of len bytes of the
+     * readable part from pos, big-endian words as on the wire; pos counts from the start of the
+     * readable part, and the first byte summed is the high byte of a word.
+     */
+    public long onesComplementSum(long pos, long len) {
+        if (pos < 0 || len < 0 || pos + len > readableLength) {
+            throw new IndexOutOfBoundsException("sum of " + len + " bytes at " + pos + " of " + readableLength);
+        }
+        long sum = 0;
+        boolean high = true;
+        long skip = pos;
+        long left = len;
+        for (int i = 0; i < readablePieces && left > 0; i++) {
+            long l = lengths[i];
+            if (skip >= l) {
+                skip -= l;
+                continue;
+            }
+            MemorySegment seg = segments[i];
+            long at = offsets[i] + skip;
+            long n = Math.min(l - skip, left);
+            for (long k = 0; k < n; k++) {
+                int b = seg.get(ValueLayout.JAVA_BYTE, at + k) & 0xff;
+                sum += high ? b << 8 : b;
+                high = !high;
+            }
+            left -= n;
+            skip = 0;
+        }
+        return sum;
+    }
+
+    /**
      * Writes struct iovec entries for n bytes of the readable (writable=false) or writable part,
      * starting at pos, into iov (room for maxIov entries). Returns the number of entries; when
      * maxIov entries do not cover n bytes, the caller goes on from where their lengths end.

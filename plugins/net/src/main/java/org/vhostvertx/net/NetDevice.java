@@ -29,6 +29,7 @@ public final class NetDevice implements VirtioDevice {
     private final SwitchPort switchPort;
     private final DropCounters drops = new DropCounters();
     private volatile boolean linkUp = true;
+    private volatile long features;
 
     /** A reflect port with pairs queue pairs (sw null), or a port of switch sw (one pair). */
     NetDevice(DeviceContext context, byte[] mac, int mtu, int pairs, Switch sw) {
@@ -72,7 +73,8 @@ public final class NetDevice implements VirtioDevice {
 
     @Override
     public DeviceSpec spec() {
-        long f = NetFeatures.MAC | NetFeatures.MTU | NetFeatures.STATUS | NetFeatures.MRG_RXBUF
+        long f = NetFeatures.CSUM | NetFeatures.GUEST_CSUM | NetFeatures.MAC | NetFeatures.MTU | NetFeatures.STATUS
+                | NetFeatures.MRG_RXBUF
                 | NetFeatures.CTRL_VQ | NetFeatures.F_CTRL_RX | NetFeatures.MQ;
         // No CONFIG protocol feature: QEMU keeps virtio-net's config space itself (and warns if offered).
         return new DeviceSpec(NetFeatures.DEVICE_ID, f, PROTOCOL_RARP | PROTOCOL_NET_MTU, 2 * pairs + 1, MAX_QUEUE_SIZE);
@@ -83,8 +85,13 @@ public final class NetDevice implements VirtioDevice {
         return NetConfigSpace.encode(mac, linkUp ? NetFeatures.S_LINK_UP : 0, pairs, mtu);
     }
 
+    boolean negotiated(long feature) {
+        return (features & feature) != 0;
+    }
+
     @Override
     public void featuresNegotiated(long features) {
+        this.features = features;
         for (ReflectPair p : pairHandlers) {
             p.features(features);
         }
@@ -106,6 +113,7 @@ public final class NetDevice implements VirtioDevice {
         if (index == controlQueue()) {
             return new ControlHandler(this);
         }
+        this.features = features;
         if (switchPort != null) {
             switchPort.features(features);
             return index % 2 == 0 ? switchPort.rxHandler() : switchPort.txHandler();

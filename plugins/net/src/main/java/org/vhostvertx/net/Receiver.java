@@ -25,6 +25,9 @@ final class Receiver {
     private final DescriptorChain[] rx = new DescriptorChain[64];
     private final MemorySegment first = Arena.ofAuto().allocate(FIRST, 8);
     private volatile boolean mergeable;
+    /** The guest takes partial checksums (VIRTIO_NET_F_GUEST_CSUM): pass them on. */
+    private volatile boolean guestCsum;
+    private final long[] starts = new long[64];
     private Virtqueue queue;
     private QueueCounters counters;
 
@@ -36,6 +39,7 @@ final class Receiver {
 
     void features(long features) {
         mergeable = (features & NetFeatures.MRG_RXBUF) != 0;
+        guestCsum = (features & NetFeatures.GUEST_CSUM) != 0;
     }
 
     void attach(Virtqueue q, QueueCounters c) {
@@ -65,7 +69,18 @@ final class Receiver {
         if (n <= 0) {
             return n;
         }
+        // The sender's header (checked by TxHeader): a partial checksum goes on as it is to a guest
+        // that takes them, and is completed here for one that does not.
+        tx.read(0, first, 0, NetFeatures.HEADER);
+        boolean partial = (first.get(ValueLayout.JAVA_BYTE, 0) & TxHeader.F_NEEDS_CSUM) != 0;
+        int csumStart = Short.toUnsignedInt(first.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
+        int csumOffset = Short.toUnsignedInt(first.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));
         first.fill((byte) 0);
+        if (partial && guestCsum) {
+            first.set(ValueLayout.JAVA_BYTE, 0, (byte) TxHeader.F_NEEDS_CSUM);
+            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) csumStart);
+            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 8, (short) csumOffset);
+        }
         first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) n);
         int hdr = NetFeatures.HEADER;
         tx.read(hdr + (swapMacs ? 6 : 0), first, hdr, 6);
@@ -85,13 +100,33 @@ final class Receiver {
                 // The transmit chain's header has our header's size, so stream offsets line up.
                 tx.copyTo(b, written + pos, pos, len - pos);
             }
+            starts[i] = written;
             written += len;
-            queue.push(b, (int) len);
+        }
+        if (partial && !guestCsum) {
+            int sum = TxHeader.complete(tx, csumStart, frameLength);
+            long at = NetFeatures.HEADER + csumStart + csumOffset;
+            put(n, at, (byte) (sum >> 8));
+            put(n, at + 1, (byte) sum);
+        }
+        for (int i = 0; i < n; i++) {
+            long len = Math.min(rx[i].writableLength(), total - starts[i]);
+            queue.push(rx[i], (int) len);
         }
         if (counters != null) {
             counters.request(frameLength);
         }
         return n;
+    }
+
+    /** Writes one byte at stream offset at of the n buffers being filled. */
+    private void put(int n, long at, byte v) {
+        for (int i = n - 1; i >= 0; i--) {
+            if (at >= starts[i]) {
+                rx[i].writeByte(at - starts[i], v);
+                return;
+            }
+        }
     }
 
     /**

@@ -92,7 +92,7 @@ final class ReflectPair {
                 break;
             }
             long frame = tx.readableLength() - NetFeatures.HEADER;
-            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, header)) {
+            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, header, device.negotiated(NetFeatures.CSUM))) {
                 device.drops().badHeader.increment();
                 txCounters.error();
                 txq.push(tx, 0);

@@ -90,7 +90,7 @@ final class SwitchPort implements Port {
         while (moved < BUDGET && txq.pop(tx)) {
             moved++;
             long frame = tx.readableLength() - NetFeatures.HEADER;
-            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, macs)) {
+            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, macs, device.negotiated(NetFeatures.CSUM))) {
                 device.drops().badHeader.increment();
                 counters.error();
                 txq.push(tx, 0);

@@ -6,10 +6,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Checks the virtio-net header of a transmitted frame. No offload is negotiated yet, so a header
- * that asks for a checksum to be completed (NEEDS_CSUM) or for segmentation (gso_type) is one the
- * driver should not have sent: the frame is dropped and counted as a bad header, never passed on
- * half-done.
+ * Checks the virtio-net header of a transmitted frame. A partial checksum (NEEDS_CSUM) is accepted
+ * when the port negotiated CSUM and csum_start/csum_offset lie inside the frame; segmentation
+ * (gso_type) is not offered yet. Anything else is a header the driver should not have sent: the
+ * frame is dropped and counted as a bad header, never passed on half-done.
  */
 final class TxHeader {
 
@@ -18,11 +18,32 @@ final class TxHeader {
     private TxHeader() {
     }
 
-    /** True when the header of tx (read into scratch, 12 bytes) asks for nothing we cannot do. */
-    static boolean acceptable(DescriptorChain tx, MemorySegment scratch) {
+    /**
+     * True when the header of tx (read into scratch, 12 bytes) asks for nothing we cannot do; csum
+     * says whether the sending port negotiated VIRTIO_NET_F_CSUM.
+     */
+    static boolean acceptable(DescriptorChain tx, MemorySegment scratch, boolean csum) {
         tx.read(0, scratch, 0, NetFeatures.HEADER);
         int flags = scratch.get(ValueLayout.JAVA_BYTE, 0);
         int gsoType = scratch.get(ValueLayout.JAVA_BYTE, 1);
-        return (flags & F_NEEDS_CSUM) == 0 && gsoType == 0;
+        if (gsoType != 0 || (flags & ~F_NEEDS_CSUM) != 0) {
+            return false;
+        }
+        if ((flags & F_NEEDS_CSUM) == 0) {
+            return true;
+        }
+        long frame = tx.readableLength() - NetFeatures.HEADER;
+        int start = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
+        int offset = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));
+        return csum && start >= NetFeatures.ETH_HEADER && (long) start + offset + 2 <= frame;
+    }
+
+    /** The checksum that completes a partial one: the folded, inverted sum from csum_start to the end. */
+    static int complete(DescriptorChain tx, int csumStart, long frame) {
+        long sum = tx.onesComplementSum(NetFeatures.HEADER + csumStart, frame - csumStart);
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return (int) (~sum & 0xffff);
     }
 }

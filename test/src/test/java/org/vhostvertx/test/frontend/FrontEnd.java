@@ -29,29 +29,35 @@ public final class FrontEnd implements AutoCloseable {
     public static final long P_STATUS = 1L << 16;
 
     /** How to negotiate. */
-    public record Options(boolean packed, boolean eventIdx, int queues, int queueSize, boolean addMemReg) {
+    public record Options(boolean packed, boolean eventIdx, int queues, int queueSize, boolean addMemReg,
+                          long refusedFeatures) {
         public static Options split() {
-            return new Options(false, true, 1, 256, false);
+            return new Options(false, true, 1, 256, false, 0);
         }
 
         public static Options packedRing() {
-            return new Options(true, true, 1, 256, false);
+            return new Options(true, true, 1, 256, false, 0);
         }
 
         public Options withQueues(int q) {
-            return new Options(packed, eventIdx, q, queueSize, addMemReg);
+            return new Options(packed, eventIdx, q, queueSize, addMemReg, refusedFeatures);
         }
 
         public Options withEventIdx(boolean e) {
-            return new Options(packed, e, queues, queueSize, addMemReg);
+            return new Options(packed, e, queues, queueSize, addMemReg, refusedFeatures);
         }
 
         public Options withAddMemReg(boolean a) {
-            return new Options(packed, eventIdx, queues, queueSize, a);
+            return new Options(packed, eventIdx, queues, queueSize, a, refusedFeatures);
         }
 
         public Options withQueueSize(int s) {
-            return new Options(packed, eventIdx, queues, s, addMemReg);
+            return new Options(packed, eventIdx, queues, s, addMemReg, refusedFeatures);
+        }
+
+        /** Device features this driver does not accept although offered. */
+        public Options refusing(long features) {
+            return new Options(packed, eventIdx, queues, queueSize, addMemReg, refusedFeatures | features);
         }
     }
 
@@ -159,7 +165,7 @@ public final class FrontEnd implements AutoCloseable {
                 | (options.addMemReg() ? P_CONFIGURE_MEM_SLOTS : 0));
         client.send(SET_PROTOCOL_FEATURES, u64(protocolFeatures));
         client.send(SET_OWNER, new byte[0]);
-        long deviceBits = offered & 0xffffffL & ~EVENT_IDX & ~INDIRECT_DESC;
+        long deviceBits = offered & 0xffffffL & ~EVENT_IDX & ~INDIRECT_DESC & ~options.refusedFeatures();
         features = deviceBits | VERSION_1 | PROTOCOL_FEATURES | INDIRECT_DESC
                 | (options.eventIdx() ? EVENT_IDX : 0) | (options.packed() ? RING_PACKED : 0);
         features &= offered;

@@ -55,7 +55,11 @@ class NetSwitchTest {
         final long rx;
 
         Guest(String id) throws Exception {
-            fe = FrontEnd.start(dir.resolve(id + ".sock"), ram, FrontEnd.Options.split().withQueues(3));
+            this(id, 0);
+        }
+
+        Guest(String id, long refused) throws Exception {
+            fe = FrontEnd.start(dir.resolve(id + ".sock"), ram, FrontEnd.Options.split().withQueues(3).refusing(refused));
             rx = ram.alloc(16 * 2048, 4096);
             for (int i = 0; i < 16; i++) {
                 fe.queue(0).ring.add(DriverRing.Buf.out(rx + 2048L * i, 2048));
@@ -76,7 +80,19 @@ class NetSwitchTest {
 
         byte[] receive() throws Exception {
             DriverRing.Used u = fe.queue(0).awaitUsed(10_000);
+            lastHeader = ram.read(rx + 2048L * u.id(), HDR);
             return ram.read(rx + 2048L * u.id() + HDR, u.len() - HDR);
+        }
+
+        byte[] lastHeader;
+
+        /** Sends a frame with the given virtio-net header. */
+        void sendWithHeader(byte[] header, byte[] frame) {
+            long gpa = ram.alloc(HDR + frame.length, 16);
+            ram.write(gpa, header);
+            ram.write(gpa + HDR, frame);
+            fe.queue(1).ring.add(DriverRing.Buf.in(gpa, HDR + frame.length));
+            fe.queue(1).kickIfNeeded();
         }
 
         @Override
@@ -135,6 +151,63 @@ class NetSwitchTest {
             assertEquals(0, c.sendAcked(20 /* NET_SET_MTU */, VhostUserClient.u64(4000)));
             assertEquals(4000, info("a").getInteger("mtu"));
             assertTrue(c.sendAcked(20, VhostUserClient.u64(10)) != 0, "an MTU of 10 is refused");
+        }
+    }
+
+    /** An Ethernet/IPv4/UDP frame whose UDP checksum field holds the pseudo-header sum, as a driver with CSUM leaves it. */
+    static byte[] udpWithPartialChecksum(byte[] dst, byte[] src, int payload) {
+        int udpLen = 8 + payload;
+        java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(14 + 20 + udpLen);
+        f.put(dst).put(src).putShort((short) 0x0800);
+        f.put((byte) 0x45).put((byte) 0).putShort((short) (20 + udpLen)).putShort((short) 1).putShort((short) 0)
+                .put((byte) 64).put((byte) 17).putShort((short) 0).put(new byte[]{(byte) 169, (byte) 254, 1, 1})
+                .put(new byte[]{(byte) 169, (byte) 254, 1, 2});
+        f.putShort((short) 1234).putShort((short) 5678).putShort((short) udpLen).putShort((short) 0);
+        byte[] data = new byte[payload];
+        new Random(payload).nextBytes(data);
+        f.put(data);
+        byte[] b = f.array();
+        long pseudo = ((169 << 8) | 254) + ((1 << 8) | 1) + ((169 << 8) | 254) + ((1 << 8) | 2) + 17 + udpLen;
+        pseudo = (pseudo & 0xffff) + (pseudo >>> 16);
+        b[14 + 20 + 6] = (byte) (pseudo >> 8);
+        b[14 + 20 + 7] = (byte) pseudo;
+        return b;
+    }
+
+    /** The UDP checksum verifies when pseudo-header plus segment (checksum included) sum to 0xffff. */
+    static boolean udpChecksumVerifies(byte[] f) {
+        int udpLen = ((f[14 + 20 + 4] & 0xff) << 8) | (f[14 + 20 + 5] & 0xff);
+        long sum = ((169 << 8) | 254) + ((1 << 8) | 1) + ((169 << 8) | 254) + ((1 << 8) | 2) + 17 + udpLen;
+        for (int i = 34; i < 34 + udpLen; i += 2) {
+            sum += ((f[i] & 0xff) << 8) | (i + 1 < 34 + udpLen ? f[i + 1] & 0xff : 0);
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return sum == 0xffff;
+    }
+
+    static final byte[] PARTIAL_CSUM_HEADER = {1, 0, 0, 0, 0, 0, 34, 0, 6, 0, 0, 0};
+
+    @Test
+    void aPartialChecksumIsPassedOnOrCompletedAsTheReceiverNegotiated() throws Exception {
+        long guestCsum = 1L << 1;
+        try (Guest a = new Guest("a"); Guest b = new Guest("b", guestCsum)) {
+            byte[] f = udpWithPartialChecksum(MAC_B, MAC_A, 333);
+            a.sendWithHeader(PARTIAL_CSUM_HEADER, f);
+            byte[] got = b.receive();
+            assertEquals(0, b.lastHeader[0], "no NEEDS_CSUM for a guest without GUEST_CSUM");
+            assertTrue(udpChecksumVerifies(got), "the switch completed the UDP checksum");
+            assertArrayEquals(Arrays.copyOfRange(f, 0, 40), Arrays.copyOfRange(got, 0, 40));
+            assertArrayEquals(Arrays.copyOfRange(f, 42, f.length), Arrays.copyOfRange(got, 42, got.length));
+        }
+        try (Guest a = new Guest("a"); Guest b = new Guest("b")) {
+            byte[] f = udpWithPartialChecksum(MAC_B, MAC_A, 333);
+            a.sendWithHeader(PARTIAL_CSUM_HEADER, f);
+            assertArrayEquals(f, b.receive(), "passed on untouched to a guest with GUEST_CSUM");
+            assertEquals(1, b.lastHeader[0], "NEEDS_CSUM");
+            assertEquals(34, b.lastHeader[6]);
+            assertEquals(6, b.lastHeader[8]);
         }
     }
 
