@@ -75,6 +75,8 @@ public final class NetDevice implements VirtioDevice {
     public DeviceSpec spec() {
         long f = NetFeatures.CSUM | NetFeatures.GUEST_CSUM | NetFeatures.MAC | NetFeatures.MTU | NetFeatures.STATUS
                 | NetFeatures.MRG_RXBUF
+                | (sw != null ? NetFeatures.HOST_TSO4 | NetFeatures.HOST_TSO6 | NetFeatures.GUEST_TSO4
+                        | NetFeatures.GUEST_TSO6 : 0)
                 | NetFeatures.CTRL_VQ | NetFeatures.F_CTRL_RX | NetFeatures.MQ;
         // No CONFIG protocol feature: QEMU keeps virtio-net's config space itself (and warns if offered).
         return new DeviceSpec(NetFeatures.DEVICE_ID, f, PROTOCOL_RARP | PROTOCOL_NET_MTU, 2 * pairs + 1, MAX_QUEUE_SIZE);

@@ -5,6 +5,10 @@ final class NetFeatures {
     static final long CSUM = 1L << 0;
     static final long GUEST_CSUM = 1L << 1;
     static final long MTU = 1L << 3;
+    static final long GUEST_TSO4 = 1L << 7;
+    static final long GUEST_TSO6 = 1L << 8;
+    static final long HOST_TSO4 = 1L << 11;
+    static final long HOST_TSO6 = 1L << 12;
     static final long MAC = 1L << 5;
     static final long MRG_RXBUF = 1L << 15;
     static final long STATUS = 1L << 16;

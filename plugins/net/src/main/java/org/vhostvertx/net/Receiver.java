@@ -27,6 +27,9 @@ final class Receiver {
     private volatile boolean mergeable;
     /** The guest takes partial checksums (VIRTIO_NET_F_GUEST_CSUM): pass them on. */
     private volatile boolean guestCsum;
+    /** The guest takes large TCP frames over IPv4 / IPv6 (GUEST_TSO4 / GUEST_TSO6). */
+    private volatile boolean guestTso4;
+    private volatile boolean guestTso6;
     private final long[] starts = new long[64];
     private Virtqueue queue;
     private QueueCounters counters;
@@ -40,6 +43,15 @@ final class Receiver {
     void features(long features) {
         mergeable = (features & NetFeatures.MRG_RXBUF) != 0;
         guestCsum = (features & NetFeatures.GUEST_CSUM) != 0;
+        guestTso4 = (features & NetFeatures.GUEST_TSO4) != 0;
+        guestTso6 = (features & NetFeatures.GUEST_TSO6) != 0;
+    }
+
+    /** Whether this guest takes a large frame of gsoType as it is. */
+    boolean takes(int gsoType) {
+        int type = gsoType & ~TxHeader.GSO_ECN;
+        return guestCsum && (type == TxHeader.GSO_TCPV4 ? guestTso4 : type == TxHeader.GSO_TCPV6 && guestTso6)
+                && (gsoType & TxHeader.GSO_ECN) == 0;
     }
 
     void attach(Virtqueue q, QueueCounters c) {
@@ -77,6 +89,8 @@ final class Receiver {
         int csumOffset = Short.toUnsignedInt(first.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));
         first.fill((byte) 0);
         if (partial && guestCsum) {
+            // A large frame reaches deliver() only for a guest that takes it (see takes()).
+            tx.read(0, first, 0, 6);
             first.set(ValueLayout.JAVA_BYTE, 0, (byte) TxHeader.F_NEEDS_CSUM);
             first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) csumStart);
             first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 8, (short) csumOffset);
@@ -127,6 +141,50 @@ final class Receiver {
                 return;
             }
         }
+    }
+
+    /**
+     * Delivers one segment the switch cut from a large frame: headLength bytes of head (its
+     * Ethernet, IP and TCP headers, already adjusted) followed by payloadLength bytes of tx's
+     * readable part from payloadPos. Complete frame, no offload flags.
+     */
+    int deliverSegment(MemorySegment head, int headLength, DescriptorChain tx, long payloadPos, long payloadLength) {
+        long frameLength = headLength + payloadLength;
+        int n = fill(frameLength);
+        if (n <= 0) {
+            return n;
+        }
+        first.fill((byte) 0);
+        first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) n);
+        long total = NetFeatures.HEADER + frameLength;
+        long own = NetFeatures.HEADER + headLength;
+        long written = 0;
+        for (int i = 0; i < n; i++) {
+            DescriptorChain b = rx[i];
+            long len = Math.min(b.writableLength(), total - written);
+            long pos = 0;
+            while (pos < len && written + pos < own) {
+                long at = written + pos;
+                long k;
+                if (at < NetFeatures.HEADER) {
+                    k = Math.min(len - pos, NetFeatures.HEADER - at);
+                    b.write(pos, first, at, k);
+                } else {
+                    k = Math.min(len - pos, own - at);
+                    b.write(pos, head, at - NetFeatures.HEADER, k);
+                }
+                pos += k;
+            }
+            if (pos < len) {
+                tx.copyTo(b, payloadPos + (written + pos - own), pos, len - pos);
+            }
+            written += len;
+            queue.push(b, (int) len);
+        }
+        if (counters != null) {
+            counters.request(frameLength);
+        }
+        return n;
     }
 
     /**

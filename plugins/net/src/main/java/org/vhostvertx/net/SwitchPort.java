@@ -24,6 +24,8 @@ final class SwitchPort implements Port {
     private final Receiver receiver = new Receiver();
     private final DescriptorChain tx = new DescriptorChain(8);
     private final MemorySegment macs = Arena.ofAuto().allocate(16, 8);
+    private final MemorySegment head = Arena.ofAuto().allocate(16, 8);
+    private final Segmenter segmenter = new Segmenter();
     /** Whether the receive queue runs (read by the tap's reader thread to find the switch's worker). */
     private volatile boolean attached;
 
@@ -90,7 +92,8 @@ final class SwitchPort implements Port {
         while (moved < BUDGET && txq.pop(tx)) {
             moved++;
             long frame = tx.readableLength() - NetFeatures.HEADER;
-            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, macs, device.negotiated(NetFeatures.CSUM))) {
+            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, macs, device.negotiated(NetFeatures.CSUM),
+                    device.negotiated(NetFeatures.HOST_TSO4), device.negotiated(NetFeatures.HOST_TSO6))) {
                 device.drops().badHeader.increment();
                 counters.error();
                 txq.push(tx, 0);
@@ -159,6 +162,21 @@ final class SwitchPort implements Port {
         }
         if (receiver.queue() == null) {
             device.drops().noBuffer.increment();
+            return;
+        }
+        from.read(0, head, 0, NetFeatures.HEADER);
+        int gsoType = TxHeader.gsoType(head);
+        if (gsoType != 0 && !receiver.takes(gsoType)) {
+            int l4 = Short.toUnsignedInt(head.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
+            int mss = Short.toUnsignedInt(head.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+            if (!segmenter.segment(from, frame, l4, mss, (h, hl, tx, pos, len) -> {
+                int r = receiver.deliverSegment(h, hl, tx, pos, len);
+                if (r <= 0) {
+                    device.drops().noBuffer.increment();
+                }
+            })) {
+                device.drops().badHeader.increment();
+            }
             return;
         }
         int r = receiver.deliver(from, frame, false);

@@ -46,9 +46,27 @@ final class TapPort implements Port, AutoCloseable {
     /** Frames whose partial checksum we complete are copied here first (the tap has no vnet header). */
     private final MemorySegment scratch = Arena.ofAuto().allocate(FRAME_MAX, 64);
 
+    private final Segmenter segmenter = new Segmenter();
+
     @Override
     public void receive(DescriptorChain from, long frame) {
         from.read(0, header, 0, NetFeatures.HEADER);
+        if (TxHeader.gsoType(header) != 0) {
+            // The tap has no vnet header: the host gets the large frame as the segments it stands for.
+            int l4 = Short.toUnsignedInt(header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
+            int mss = Short.toUnsignedInt(header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+            if (!segmenter.segment(from, frame, l4, mss, (h, hl, tx, pos, len) -> {
+                iov.set(ValueLayout.JAVA_LONG, 0, h.address());
+                iov.set(ValueLayout.JAVA_LONG, 8, hl);
+                int k = tx.iovecs(false, pos, len, iov.asSlice(Linux.IOVEC_SIZE), MAX_IOV - 1);
+                if (Linux.tryWritev(tap.fd(), iov, k + 1) < 0) {
+                    drops.noBuffer.increment();
+                }
+            })) {
+                drops.badHeader.increment();
+            }
+            return;
+        }
         if ((header.get(ValueLayout.JAVA_BYTE, 0) & TxHeader.F_NEEDS_CSUM) != 0 && frame <= FRAME_MAX) {
             int start = Short.toUnsignedInt(header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
             int offset = Short.toUnsignedInt(header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));

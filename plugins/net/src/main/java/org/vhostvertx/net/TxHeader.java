@@ -14,6 +14,9 @@ import java.lang.foreign.ValueLayout;
 final class TxHeader {
 
     static final int F_NEEDS_CSUM = 1;
+    static final int GSO_TCPV4 = 1;
+    static final int GSO_TCPV6 = 4;
+    static final int GSO_ECN = 0x80;
 
     private TxHeader() {
     }
@@ -23,19 +26,41 @@ final class TxHeader {
      * says whether the sending port negotiated VIRTIO_NET_F_CSUM.
      */
     static boolean acceptable(DescriptorChain tx, MemorySegment scratch, boolean csum) {
+        return acceptable(tx, scratch, csum, false, false);
+    }
+
+    /**
+     * As above; tso4/tso6 say whether the port negotiated HOST_TSO4/HOST_TSO6. A large frame must
+     * ask for a partial TCP checksum, and its gso_size must be a sane segment size.
+     */
+    static boolean acceptable(DescriptorChain tx, MemorySegment scratch, boolean csum, boolean tso4, boolean tso6) {
         tx.read(0, scratch, 0, NetFeatures.HEADER);
         int flags = scratch.get(ValueLayout.JAVA_BYTE, 0);
-        int gsoType = scratch.get(ValueLayout.JAVA_BYTE, 1);
-        if (gsoType != 0 || (flags & ~F_NEEDS_CSUM) != 0) {
+        int gsoType = scratch.get(ValueLayout.JAVA_BYTE, 1) & 0xff;
+        if ((flags & ~F_NEEDS_CSUM) != 0) {
             return false;
-        }
-        if ((flags & F_NEEDS_CSUM) == 0) {
-            return true;
         }
         long frame = tx.readableLength() - NetFeatures.HEADER;
         int start = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
         int offset = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));
+        if (gsoType != 0) {
+            int type = gsoType & ~GSO_ECN;
+            int size = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+            boolean allowed = type == GSO_TCPV4 ? tso4 : type == GSO_TCPV6 && tso6;
+            if (!allowed || (gsoType & GSO_ECN) != 0 || (flags & F_NEEDS_CSUM) == 0 || offset != 16
+                    || size < 8 || size > 65535) {
+                return false;
+            }
+        }
+        if ((flags & F_NEEDS_CSUM) == 0) {
+            return true;
+        }
         return csum && start >= NetFeatures.ETH_HEADER && (long) start + offset + 2 <= frame;
+    }
+
+    /** The gso_type of the header read by acceptable() into scratch. */
+    static int gsoType(MemorySegment scratch) {
+        return scratch.get(ValueLayout.JAVA_BYTE, 1) & 0xff;
     }
 
     /** The checksum that completes a partial one: the folded, inverted sum from csum_start to the end. */

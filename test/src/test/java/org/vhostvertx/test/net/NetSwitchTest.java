@@ -211,6 +211,80 @@ class NetSwitchTest {
         }
     }
 
+    /** Ethernet/IPv4/TCP with payload bytes, TCP checksum field seeded with the pseudo-header sum without length. */
+    static byte[] tcpFrame(byte[] dst, byte[] src, int payload, int seq) {
+        java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(14 + 20 + 20 + payload);
+        f.put(dst).put(src).putShort((short) 0x0800);
+        f.put((byte) 0x45).put((byte) 0).putShort((short) (40 + payload)).putShort((short) 100).putShort((short) 0x4000)
+                .put((byte) 64).put((byte) 6).putShort((short) 0).put(new byte[]{(byte) 169, (byte) 254, 1, 1})
+                .put(new byte[]{(byte) 169, (byte) 254, 1, 2});
+        f.putShort((short) 40000).putShort((short) 5001).putInt(seq).putInt(7).put((byte) 0x50).put((byte) 0x19)
+                .putShort((short) 65535).putShort((short) 0).putShort((short) 0);
+        byte[] data = new byte[payload];
+        new Random(seq).nextBytes(data);
+        f.put(data);
+        return f.array();
+    }
+
+    static int sum16(byte[] b, int from, int to) {
+        long s = 0;
+        for (int i = from; i < to; i += 2) {
+            s += ((b[i] & 0xff) << 8) | (i + 1 < to ? b[i + 1] & 0xff : 0);
+        }
+        while ((s >>> 16) != 0) {
+            s = (s & 0xffff) + (s >>> 16);
+        }
+        return (int) s;
+    }
+
+    static boolean tcpChecksumVerifies(byte[] f) {
+        int tcpLen = f.length - 34;
+        long s = sum16(f, 26, 34) + 6 + tcpLen + sum16(f, 34, f.length);
+        while ((s >>> 16) != 0) {
+            s = (s & 0xffff) + (s >>> 16);
+        }
+        return s == 0xffff;
+    }
+
+    static final byte[] TSO4_HEADER = {1, 1, 54, 0, (byte) 0xa8, 5, 34, 0, 16, 0, 0, 0};
+
+    @Test
+    void aLargeTcpFrameIsSegmentedForAGuestWithoutTsoAndPassedOnToOneWithIt() throws Exception {
+        long guestTso = (1L << 7) | (1L << 8);
+        byte[] big = tcpFrame(MAC_B, MAC_A, 4000, 1_000_000);
+        try (Guest a = new Guest("a"); Guest b = new Guest("b", guestTso)) {
+            a.sendWithHeader(TSO4_HEADER, big);
+            int[] sizes = {1448, 1448, 1104};
+            long seq = 1_000_000;
+            for (int i = 0; i < 3; i++) {
+                byte[] seg = b.receive();
+                assertEquals(54 + sizes[i], seg.length, "segment " + i);
+                assertEquals(0, b.lastHeader[0], "no offload flags on a segment");
+                assertEquals(40 + sizes[i], ((seg[16] & 0xff) << 8) | (seg[17] & 0xff), "IPv4 total length");
+                assertEquals(0xffff, sum16(seg, 14, 34), "IPv4 header checksum of segment " + i);
+                assertEquals(seq, java.nio.ByteBuffer.wrap(seg, 38, 4).getInt() & 0xffffffffL, "sequence number");
+                assertTrue(tcpChecksumVerifies(seg), "TCP checksum of segment " + i);
+                assertEquals(i == 2 ? 0x19 : 0x10, seg[47] & 0xff, "FIN and PSH only on the last segment");
+                assertArrayEquals(Arrays.copyOfRange(big, 54 + 1448 * i, 54 + 1448 * i + sizes[i]),
+                        Arrays.copyOfRange(seg, 54, seg.length), "payload of segment " + i);
+                seq += sizes[i];
+            }
+        }
+        try (Guest a = new Guest("a"); Guest b = new Guest("b")) {
+            a.sendWithHeader(TSO4_HEADER, big);
+            DriverRing.Used u = b.fe.queue(0).awaitUsed(10_000);
+            byte[] hdr = b.ram.read(b.rx + 2048L * u.id(), HDR);
+            assertEquals(1, hdr[0], "NEEDS_CSUM passed on");
+            assertEquals(1, hdr[1], "GSO TCPV4 passed on");
+            assertEquals(1448, ((hdr[5] & 0xff) << 8) | (hdr[4] & 0xff), "gso_size passed on");
+            int buffers = ((hdr[11] & 0xff) << 8) | (hdr[10] & 0xff);
+            assertTrue(buffers >= 2, "a 4054-byte frame in 2 KiB buffers uses several");
+            for (int i = 1; i < buffers; i++) {
+                b.fe.queue(0).awaitUsed(10_000);
+            }
+        }
+    }
+
     @Test
     void aFrameWithNowhereToGoIsCountedAsNoDestination() throws Exception {
         try (Guest lonely = new Guest("lonely")) {
