@@ -18,8 +18,6 @@ import java.util.regex.Pattern;
 public record Configuration(int workers, long pollMicros, long statsMillis, List<Device> devices) {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    private static final Set<String> COMMON_FIELDS = Set.of("id", "type", "socket", "mode", "socketPermissions",
-            "reconnectMillis");
 
     /** One device entry: the shared fields, and the whole entry for its factory. */
     public record Device(VhostUserVerticle.Settings settings, JsonObject entry) {
@@ -80,10 +78,6 @@ public record Configuration(int workers, long pollMicros, long statsMillis, List
                     reconnect), entry));
         }
         return new Configuration(workers, pollMicros, statsMillis, devices);
-    }
-
-    static Set<String> commonFields() {
-        return COMMON_FIELDS;
     }
 
     private static String string(JsonObject o, String where, String field) {

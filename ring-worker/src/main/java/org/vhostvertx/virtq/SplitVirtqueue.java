@@ -70,10 +70,6 @@ final class SplitVirtqueue implements Virtqueue {
         }
     }
 
-    /** Heads a previous back end took and never returned; they are served again first. */
-    int pendingResubmissions() {
-        return resubmit.length - resubmitNext;
-    }
 
     @Override
     public void remap(GuestMemory memory) {

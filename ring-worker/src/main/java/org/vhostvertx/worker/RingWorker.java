@@ -37,7 +37,6 @@ public final class RingWorker implements AutoCloseable {
     private final List<QueueRunner> runners = new ArrayList<>();
     private final Thread thread;
     private volatile boolean stopping;
-    private volatile int queueCount;
 
     public RingWorker(String name, long pollNanos) {
         this.name = name;
@@ -50,11 +49,6 @@ public final class RingWorker implements AutoCloseable {
 
     public String name() {
         return name;
-    }
-
-    /** How many queues this worker serves now (for placing new ones). */
-    public int queueCount() {
-        return queueCount;
     }
 
     /** Runs task on the worker thread between rounds. */
@@ -79,7 +73,6 @@ public final class RingWorker implements AutoCloseable {
     public CompletableFuture<Void> attach(QueueRunner runner) {
         return submit(() -> {
             runners.add(runner);
-            queueCount = runners.size();
             if (runner.kickFd() >= 0) {
                 Linux.epollAdd(epfd, runner.kickFd(), Linux.EPOLLIN, runner.kickFd());
             }
@@ -104,7 +97,6 @@ public final class RingWorker implements AutoCloseable {
     public CompletableFuture<Integer> detach(QueueRunner runner) {
         return submit(() -> {
             if (runners.remove(runner)) {
-                queueCount = runners.size();
                 if (runner.kickFd() >= 0) {
                     Linux.epollDelete(epfd, runner.kickFd());
                 }
@@ -232,7 +224,6 @@ public final class RingWorker implements AutoCloseable {
 
     private void fail(QueueRunner r, Throwable e) {
         runners.remove(r);
-        queueCount = runners.size();
         if (r.kickFd() >= 0) {
             Linux.epollDelete(epfd, r.kickFd());
         }

@@ -3,7 +3,6 @@ package org.vhostvertx.protocol;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.lifecycle.Addresses;
 import org.vhostvertx.device.lifecycle.BackendEvent;
 import org.vhostvertx.device.lifecycle.LocalCodec;
@@ -185,15 +184,5 @@ public final class VhostUserVerticle extends VerticleBase {
             listenWatch.resume();
             acceptAll();
         }
-    }
-
-    /** Whether a front end is attached now (for the console and tests). */
-    public boolean connected() {
-        return connection != null;
-    }
-
-    public JsonObject describe() {
-        return new JsonObject().put("device", settings.deviceId()).put("socket", settings.socket().toString())
-                .put("mode", settings.mode().name().toLowerCase()).put("connected", connected());
     }
 }
