@@ -99,33 +99,88 @@ final class Receiver {
         int hdr = NetFeatures.HEADER;
         tx.read(hdr + (swapMacs ? 6 : 0), first, hdr, 6);
         tx.read(hdr + (swapMacs ? 0 : 6), first, hdr + 6, 6);
-        long total = hdr + frameLength;
+        // The transmit chain's header has our header's size, so stream offsets line up with it.
+        write(n, hdr + frameLength, first, FIRST, null, 0, tx, FIRST);
+        if (partial && !guestCsum) {
+            int sum = TxHeader.complete(tx, csumStart, frameLength);
+            long at = hdr + csumStart + csumOffset;
+            put(n, at, (byte) (sum >> 8));
+            put(n, at + 1, (byte) sum);
+        }
+        return publish(n, hdr + frameLength, frameLength);
+    }
+
+    /**
+     * Delivers one segment the switch cut from a large frame: headLength bytes of head (its
+     * Ethernet, IP and TCP headers, already adjusted) followed by payloadLength bytes of tx's
+     * readable part from payloadPos. Complete frame, no offload flags.
+     */
+    int deliverSegment(MemorySegment head, int headLength, DescriptorChain tx, long payloadPos, long payloadLength) {
+        long frameLength = headLength + payloadLength;
+        int n = fill(frameLength);
+        if (n <= 0) {
+            return n;
+        }
+        plainHeader(n);
+        write(n, NetFeatures.HEADER + frameLength, first, NetFeatures.HEADER, head, headLength, tx, payloadPos);
+        return publish(n, NetFeatures.HEADER + frameLength, frameLength);
+    }
+
+    /**
+     * Delivers a frame held in our own memory (frame[0, length)), e.g. an announcement the
+     * device makes; returns as {@link #deliver}.
+     */
+    int deliverOwn(MemorySegment frame, long length) {
+        int n = fill(length);
+        if (n <= 0) {
+            return n;
+        }
+        plainHeader(n);
+        write(n, NetFeatures.HEADER + length, first, NetFeatures.HEADER, frame, length, null, 0);
+        return publish(n, NetFeatures.HEADER + length, length);
+    }
+
+    /** A header with no offload flags, for a frame in n buffers. */
+    private void plainHeader(int n) {
+        first.fill((byte) 0);
+        first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) n);
+    }
+
+    /**
+     * Writes the stream of total bytes into the n popped buffers: its first len1 bytes from s1,
+     * the next len2 from s2, the rest from chain's readable part starting at chainPos.
+     */
+    private void write(int n, long total, MemorySegment s1, long len1, MemorySegment s2, long len2,
+                       DescriptorChain chain, long chainPos) {
         long written = 0;
         for (int i = 0; i < n; i++) {
             DescriptorChain b = rx[i];
             long len = Math.min(b.writableLength(), total - written);
-            long pos = 0;
-            if (written < FIRST) {
-                long k = Math.min(len, FIRST - written);
-                b.write(0, first, written, k);
-                pos = k;
-            }
-            if (pos < len) {
-                // The transmit chain's header has our header's size, so stream offsets line up.
-                tx.copyTo(b, written + pos, pos, len - pos);
-            }
             starts[i] = written;
+            long pos = 0;
+            while (pos < len) {
+                long at = written + pos;
+                long k;
+                if (at < len1) {
+                    k = Math.min(len - pos, len1 - at);
+                    b.write(pos, s1, at, k);
+                } else if (at < len1 + len2) {
+                    k = Math.min(len - pos, len1 + len2 - at);
+                    b.write(pos, s2, at - len1, k);
+                } else {
+                    k = len - pos;
+                    chain.copyTo(b, chainPos + (at - len1 - len2), pos, k);
+                }
+                pos += k;
+            }
             written += len;
         }
-        if (partial && !guestCsum) {
-            int sum = TxHeader.complete(tx, csumStart, frameLength);
-            long at = NetFeatures.HEADER + csumStart + csumOffset;
-            put(n, at, (byte) (sum >> 8));
-            put(n, at + 1, (byte) sum);
-        }
+    }
+
+    /** Returns the n written buffers to the guest and counts the frame. */
+    private int publish(int n, long total, long frameLength) {
         for (int i = 0; i < n; i++) {
-            long len = Math.min(rx[i].writableLength(), total - starts[i]);
-            queue.push(rx[i], (int) len);
+            queue.push(rx[i], (int) Math.min(rx[i].writableLength(), total - starts[i]));
         }
         if (counters != null) {
             counters.request(frameLength);
@@ -141,84 +196,6 @@ final class Receiver {
                 return;
             }
         }
-    }
-
-    /**
-     * Delivers one segment the switch cut from a large frame: headLength bytes of head (its
-     * Ethernet, IP and TCP headers, already adjusted) followed by payloadLength bytes of tx's
-     * readable part from payloadPos. Complete frame, no offload flags.
-     */
-    int deliverSegment(MemorySegment head, int headLength, DescriptorChain tx, long payloadPos, long payloadLength) {
-        long frameLength = headLength + payloadLength;
-        int n = fill(frameLength);
-        if (n <= 0) {
-            return n;
-        }
-        first.fill((byte) 0);
-        first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) n);
-        long total = NetFeatures.HEADER + frameLength;
-        long own = NetFeatures.HEADER + headLength;
-        long written = 0;
-        for (int i = 0; i < n; i++) {
-            DescriptorChain b = rx[i];
-            long len = Math.min(b.writableLength(), total - written);
-            long pos = 0;
-            while (pos < len && written + pos < own) {
-                long at = written + pos;
-                long k;
-                if (at < NetFeatures.HEADER) {
-                    k = Math.min(len - pos, NetFeatures.HEADER - at);
-                    b.write(pos, first, at, k);
-                } else {
-                    k = Math.min(len - pos, own - at);
-                    b.write(pos, head, at - NetFeatures.HEADER, k);
-                }
-                pos += k;
-            }
-            if (pos < len) {
-                tx.copyTo(b, payloadPos + (written + pos - own), pos, len - pos);
-            }
-            written += len;
-            queue.push(b, (int) len);
-        }
-        if (counters != null) {
-            counters.request(frameLength);
-        }
-        return n;
-    }
-
-    /**
-     * Delivers a frame held in our own memory (frame[0, length)), e.g. an announcement the
-     * device makes; returns as {@link #deliver}.
-     */
-    int deliverOwn(MemorySegment frame, long length) {
-        int n = fill(length);
-        if (n <= 0) {
-            return n;
-        }
-        first.fill((byte) 0);
-        first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) n);
-        long total = NetFeatures.HEADER + length;
-        long written = 0;
-        for (int i = 0; i < n; i++) {
-            DescriptorChain b = rx[i];
-            long len = Math.min(b.writableLength(), total - written);
-            long pos = 0;
-            if (written < NetFeatures.HEADER) {
-                long k = Math.min(len, NetFeatures.HEADER - written);
-                b.write(0, first, written, k);
-                pos = k;
-            }
-            if (pos < len) {
-                b.write(pos, frame, written + pos - NetFeatures.HEADER, len - pos);
-            }
-            written += len;
-            queue.push(b, (int) len);
-        }
-        if (counters != null) {
-            counters.request(length);
-        }
-        return n;
     }
 
     private int fill(long frameLength) {
