@@ -2,6 +2,7 @@ package org.vhostvertx.blk;
 
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.linux.Linux;
+import org.vhostvertx.storage.ChainFileIo;
 import org.vhostvertx.virtq.DescriptorChain;
 import org.vhostvertx.virtq.Virtqueue;
 import org.vhostvertx.worker.QueueCounters;
@@ -32,7 +33,6 @@ final class BlkQueueHandler implements QueueHandler {
     private static final int HEADER = 16;
     private static final int SEGMENT = 16;
     private static final int ID_BYTES = 20;
-    private static final int MAX_IOV = 1024;
     /** Requests served per round before the worker looks at its other queues. */
     private static final int BUDGET = 64;
 
@@ -42,7 +42,7 @@ final class BlkQueueHandler implements QueueHandler {
     private final DescriptorChain chain = new DescriptorChain(64);
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment scratch = arena.allocate(64, 8);
-    private final MemorySegment iov = arena.allocate((long) MAX_IOV * Linux.IOVEC_SIZE, 8);
+    private final ChainFileIo io = new ChainFileIo();
     private long moved;
 
     BlkQueueHandler(BlkDevice device, long features) {
@@ -126,18 +126,9 @@ final class BlkQueueHandler implements QueueHandler {
 
     /** Moves len bytes between the store at offset and the chain's data part. */
     private byte transfer(boolean read, long offset, long len) {
-        long done = 0;
-        long dataStart = read ? 0 : HEADER;
-        while (done < len) {
-            int k = chain.iovecs(read, dataStart + done, len - done, iov, MAX_IOV);
-            long rc = read ? Linux.tryPreadv(fd, iov, k, offset + done) : Linux.tryPwritev(fd, iov, k, offset + done);
-            if (rc == -Linux.EINTR) {
-                continue;
-            }
-            if (rc <= 0) {
-                return S_IOERR;
-            }
-            done += rc;
+        long rc = read ? io.read(chain, fd, offset, 0, len) : io.write(chain, fd, offset, HEADER, len);
+        if (rc != len) {
+            return S_IOERR;
         }
         moved = len;
         return S_OK;

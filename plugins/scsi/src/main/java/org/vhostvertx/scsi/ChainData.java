@@ -1,6 +1,6 @@
 package org.vhostvertx.scsi;
 
-import org.vhostvertx.linux.Linux;
+import org.vhostvertx.storage.ChainFileIo;
 import org.vhostvertx.virtq.DescriptorChain;
 
 import java.lang.foreign.MemorySegment;
@@ -12,19 +12,18 @@ import java.lang.foreign.ValueLayout;
  */
 final class ChainData implements DataBuffer {
 
-    private static final int MAX_IOV = 1024;
 
     private final boolean writable;
     private final MemorySegment scratch;
-    private final MemorySegment iov;
+    private final ChainFileIo io;
     private DescriptorChain chain;
     private long start;
     private long length;
 
-    ChainData(boolean writable, MemorySegment scratch, MemorySegment iov) {
+    ChainData(boolean writable, MemorySegment scratch, ChainFileIo io) {
         this.writable = writable;
         this.scratch = scratch;
-        this.iov = iov;
+        this.io = io;
     }
 
     ChainData over(DescriptorChain chain, long start, long length) {
@@ -86,31 +85,16 @@ final class ChainData implements DataBuffer {
     }
 
     private long transfer(boolean read, int fd, long fileOffset, long offset, long len) {
-        long done = 0;
-        while (done < len) {
-            int k = chain.iovecs(writable, start + offset + done, len - done, iov, MAX_IOV);
-            long rc = read ? Linux.tryPreadv(fd, iov, k, fileOffset + done)
-                    : Linux.tryPwritev(fd, iov, k, fileOffset + done);
-            if (rc == -Linux.EINTR) {
-                continue;
-            }
-            if (rc < 0) {
-                return rc;
-            }
-            if (rc == 0) {
-                // Reading past the end of the file: what remains reads as zeros.
-                if (read) {
-                    chain.zero(start + offset + done, len - done);
-                    return len;
-                }
-                return done;
-            }
-            done += rc;
+        long at = start + offset;
+        if (!read) {
+            return io.write(chain, fd, fileOffset, at, len);
         }
-        return done;
-    }
-
-    static MemorySegment newIov(java.lang.foreign.Arena arena) {
-        return arena.allocate((long) MAX_IOV * Linux.IOVEC_SIZE, 8);
+        long n = io.read(chain, fd, fileOffset, at, len);
+        if (n >= 0 && n < len) {
+            // Reading past the end of the file: what remains reads as zeros.
+            chain.zero(at + n, len - n);
+            return len;
+        }
+        return n;
     }
 }

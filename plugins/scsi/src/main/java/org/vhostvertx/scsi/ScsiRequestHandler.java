@@ -1,6 +1,7 @@
 package org.vhostvertx.scsi;
 
 import org.vhostvertx.device.QueueHandler;
+import org.vhostvertx.storage.ChainFileIo;
 import org.vhostvertx.virtq.DescriptorChain;
 import org.vhostvertx.virtq.Virtqueue;
 import org.vhostvertx.worker.QueueCounters;
@@ -23,9 +24,9 @@ final class ScsiRequestHandler implements QueueHandler {
     private final DescriptorChain chain = new DescriptorChain(64);
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment scratch = arena.allocate(4096, 8);
-    private final MemorySegment iov = ChainData.newIov(arena);
-    private final ChainData dataOut = new ChainData(false, scratch, iov);
-    private final ChainData dataIn = new ChainData(true, scratch, iov);
+    private final ChainFileIo io = new ChainFileIo();
+    private final ChainData dataOut = new ChainData(false, scratch, io);
+    private final ChainData dataIn = new ChainData(true, scratch, io);
     private final CommandResult result = new CommandResult();
     private final byte[] lun = new byte[8];
     private final byte[] cdb = new byte[VirtioScsi.CDB_SIZE];
