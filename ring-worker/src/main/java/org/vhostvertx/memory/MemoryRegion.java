@@ -51,7 +51,7 @@ public final class MemoryRegion implements AutoCloseable {
         long address = p.address();
         MemorySegment whole = p.reinterpret(mapLen, arena, s -> Linux.munmap(address, mapLen));
         return new MemoryRegion(guestPhysAddr, size, userAddr, mmapOffset, arena,
-                whole.asSlice(mmapOffset, size));
+                MemorySegment.ofAddress(address + mmapOffset).reinterpret(size));
     }
 
     public long guestPhysAddr() {

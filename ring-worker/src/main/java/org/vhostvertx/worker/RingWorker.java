@@ -127,8 +127,11 @@ public final class RingWorker implements AutoCloseable {
             }
             flushAll();
             if (work) {
-                idleSince = System.nanoTime();
+                idleSince = 0;
                 continue;
+            }
+            if (idleSince == 0) {
+                idleSince = System.nanoTime();
             }
             if (System.nanoTime() - idleSince < pollNanos) {
                 Thread.onSpinWait();

@@ -81,24 +81,30 @@ final class Receiver {
         if (n <= 0) {
             return n;
         }
-        // The sender's header (checked by TxHeader): a partial checksum goes on as it is to a guest
-        // that takes them, and is completed here for one that does not.
-        tx.read(0, first, 0, NetFeatures.HEADER);
+        // The sender's header and MAC addresses in one read. The header was checked by TxHeader:
+        // a partial checksum goes on as it is to a guest that takes them (a large frame reaches
+        // deliver() only for a guest that takes it, see takes()), and is completed here for one
+        // that does not.
+        tx.read(0, first, 0, FIRST);
         boolean partial = (first.get(ValueLayout.JAVA_BYTE, 0) & TxHeader.F_NEEDS_CSUM) != 0;
         int csumStart = Short.toUnsignedInt(first.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
         int csumOffset = Short.toUnsignedInt(first.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));
-        first.fill((byte) 0);
         if (partial && guestCsum) {
-            // A large frame reaches deliver() only for a guest that takes it (see takes()).
-            tx.read(0, first, 0, 6);
             first.set(ValueLayout.JAVA_BYTE, 0, (byte) TxHeader.F_NEEDS_CSUM);
-            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) csumStart);
-            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 8, (short) csumOffset);
+        } else {
+            first.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L);
+            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 8, (short) 0);
         }
         first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) n);
         int hdr = NetFeatures.HEADER;
-        tx.read(hdr + (swapMacs ? 6 : 0), first, hdr, 6);
-        tx.read(hdr + (swapMacs ? 0 : 6), first, hdr + 6, 6);
+        if (swapMacs) {
+            int dstHigh = first.get(ValueLayout.JAVA_INT_UNALIGNED, hdr);
+            short dstLow = first.get(ValueLayout.JAVA_SHORT_UNALIGNED, hdr + 4);
+            first.set(ValueLayout.JAVA_INT_UNALIGNED, hdr, first.get(ValueLayout.JAVA_INT_UNALIGNED, hdr + 6));
+            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, hdr + 4, first.get(ValueLayout.JAVA_SHORT_UNALIGNED, hdr + 10));
+            first.set(ValueLayout.JAVA_INT_UNALIGNED, hdr + 6, dstHigh);
+            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, hdr + 10, dstLow);
+        }
         // The transmit chain's header has our header's size, so stream offsets line up with it.
         write(n, hdr + frameLength, first, FIRST, null, 0, tx, FIRST);
         if (partial && !guestCsum) {

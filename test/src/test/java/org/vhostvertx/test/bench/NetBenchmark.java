@@ -27,22 +27,32 @@ public final class NetBenchmark {
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        // Optional: only these frame sizes and back ends, e.g. "64" "ours" while profiling; a back
+        // end given as a path to a jar is another build of ours, and "@options" after either adds
+        // JVM options (to compare two builds or settings in one run).
+        int[] sizes = args.length > 2 ? java.util.Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
+                : new int[]{64, 1518};
+        List<String> backEnds = args.length > 3 ? List.of(args[3].split(",")) : List.of("ours", "dpdk");
         Path work = Files.createTempDirectory("vhost-net-bench");
         Map<String, List<Double>> results = new LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
-            for (int size : new int[]{64, 1518}) {
-                for (String who : run % 2 == 0 ? List.of("ours", "dpdk") : List.of("dpdk", "ours")) {
-                    Path socket = work.resolve(who + ".sock");
+            for (int size : sizes) {
+                for (String who : run % 2 == 0 ? backEnds : backEnds.reversed()) {
+                    Path socket = work.resolve((who.equals("dpdk") ? "dpdk" : "ours") + ".sock");
                     Files.deleteIfExists(socket);
                     double mpps;
-                    if (who.equals("ours")) {
+                    if (!who.equals("dpdk")) {
                         JsonObject config = new JsonObject().put("workers", 1).put("pollMicros", 1_000_000)
                                 .put("statsMillis", 0).put("devices", new JsonArray().add(new JsonObject()
                                         .put("id", "reflect").put("type", "net").put("port", "reflect")
                                         .put("socket", socket.toString())));
-                        try (BackendProcess backend = BackendProcess.start(config, work, socket)) {
+                        // "ours", or "path/to/other.jar", either optionally followed by "@JVM options".
+                        String[] build = who.split("@", 2);
+                        Path jar = build[0].equals("ours") ? BackendProcess.jar() : Path.of(build[0]);
+                        String options = build.length > 1 ? build[1] : System.getenv("BACKEND_JVM_OPTS");
+                        try (BackendProcess backend = BackendProcess.start(jar, options, config, work, socket)) {
                             BlkBenchmark.pin(backend.pid(), 1);
-                            mpps = client(work, socket, size, seconds, "c" + run + who + size);
+                            mpps = client(work, socket, size, seconds, "c" + run + Math.abs(who.hashCode()) + size);
                         }
                     } else {
                         Process vhost = testpmd(work.resolve("vhost.log"), "v" + run + size, "0@1,1@1",
@@ -52,7 +62,7 @@ public final class NetBenchmark {
                             while (!Files.exists(socket) && System.nanoTime() < deadline) {
                                 Thread.sleep(20);
                             }
-                            mpps = client(work, socket, size, seconds, "c" + run + who + size);
+                            mpps = client(work, socket, size, seconds, "c" + run + Math.abs(who.hashCode()) + size);
                         } finally {
                             stop(vhost);
                         }
@@ -64,13 +74,19 @@ public final class NetBenchmark {
         }
         System.out.printf("%n%-6s %10s %10s %8s   (median of %d runs; min..max)%n", "bytes", "ours Mpps", "DPDK Mpps",
                 "ratio", runs);
-        for (int size : new int[]{64, 1518}) {
-            List<Double> o = results.get("ours-" + size);
-            List<Double> d = results.get("dpdk-" + size);
+        for (int size : sizes) {
+            List<Double> o = results.getOrDefault("ours-" + size, List.of(Double.NaN));
+            List<Double> d = results.getOrDefault("dpdk-" + size, List.of(Double.NaN));
             System.out.printf("%-6d %10.3f %10.3f %8.2f   ours %.3f..%.3f dpdk %.3f..%.3f%n", size,
                     BlkBenchmark.median(o), BlkBenchmark.median(d), BlkBenchmark.median(o) / BlkBenchmark.median(d),
                     BlkBenchmark.min(o), BlkBenchmark.max(o), BlkBenchmark.min(d), BlkBenchmark.max(d));
         }
+        results.forEach((k, v) -> {
+            if (!k.startsWith("ours-") && !k.startsWith("dpdk-")) {
+                System.out.printf("%s: median %.3f Mpps (%.3f..%.3f)%n", k, BlkBenchmark.median(v),
+                        BlkBenchmark.min(v), BlkBenchmark.max(v));
+            }
+        });
     }
 
     static Process testpmd(Path log, String prefix, String lcores, String vdev, List<String> app) throws IOException {

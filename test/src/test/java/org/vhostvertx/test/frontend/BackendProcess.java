@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,10 +37,27 @@ public final class BackendProcess implements AutoCloseable {
 
     /** Starts the jar with this configuration and waits until socket exists and accepts. */
     public static BackendProcess start(JsonObject config, Path workDir, Path socket) throws IOException, InterruptedException {
+        return start(jar(), config, workDir, socket);
+    }
+
+    /** As above with another build of the jar (benchmarks compare two builds in one run). */
+    public static BackendProcess start(Path jar, JsonObject config, Path workDir, Path socket)
+            throws IOException, InterruptedException {
+        return start(jar, System.getenv("BACKEND_JVM_OPTS"), config, workDir, socket);
+    }
+
+    /** As above with extra JVM options (space-separated; null for none), e.g. a profiler agent. */
+    public static BackendProcess start(Path jar, String jvmOptions, JsonObject config, Path workDir, Path socket)
+            throws IOException, InterruptedException {
         Path conf = Files.writeString(Files.createTempFile(workDir, "conf", ".json"), config.encodePrettily());
         Path log = Files.createTempFile(workDir, "backend", ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-jar", jar().toString(), "-conf", conf.toString())
+        List<String> cmd = new ArrayList<>(List.of(java));
+        if (jvmOptions != null && !jvmOptions.isBlank()) {
+            cmd.addAll(List.of(jvmOptions.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-jar", jar.toString(), "-conf", conf.toString()));
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).directory(workDir.toFile()).start();
         BackendProcess b = new BackendProcess(p, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
