@@ -9,6 +9,10 @@
 #                     the host has pinged us three times
 #   vt.mtu            the MTU to expect on eth0 (from the device's config space) and to use
 #   vt.mib            size of the file (default 4)
+#   vt.queues         queue pairs eth0 must use (the guest has as many CPUs); transmit queue k
+#                     is made CPU k's (XPS) and the file is sent from the last CPU, so it leaves
+#                     on the last transmit queue (what the kernel sends from softirq on
+#                     another CPU leaves on that CPU's queue)
 . /scripts/_lib.sh
 
 dev=eth0
@@ -19,6 +23,16 @@ while [ ! -e /sys/class/net/$dev ]; do
 done
 mtu=$(cat /sys/class/net/$dev/mtu)
 [ -z "$VT_MTU" ] || [ "$mtu" = "$VT_MTU" ] || fail "mtu" "$dev has mtu $mtu, expected $VT_MTU from the device"
+if [ -n "$VT_QUEUES" ]; then
+  used=$(ls /sys/class/net/$dev/queues | grep -c '^tx-')
+  [ "$used" = "$VT_QUEUES" ] || fail "queue pairs" "$dev uses $used transmit queues, expected $VT_QUEUES"
+  k=0
+  while [ $k -lt "$used" ]; do
+    printf '%x' $((1 << k)) > /sys/class/net/$dev/queues/tx-$k/xps_cpus || fail "xps" "tx-$k"
+    k=$((k + 1))
+  done
+  ok "$dev uses $used queue pairs"
+fi
 ip link set $dev up || fail "link up" "ip link set $dev up failed"
 ip addr add "$VT_IP/24" dev $dev || fail "address" "ip addr add $VT_IP failed"
 ok "$dev up with $VT_IP, mtu $mtu, mac $(cat /sys/class/net/$dev/address)"
@@ -55,7 +69,9 @@ if [ "$VT_ROLE" = send ]; then
   dd if=/dev/urandom of=/tmp/f bs=1M count="${VT_MIB:-4}" 2>/dev/null
   sum=$(md5_file /tmp/f)
   n=60
-  until nc -w 5 "$VT_PEER" 5000 < /tmp/f; do
+  cpu=""
+  [ "${VT_QUEUES:-1}" -gt 1 ] && cpu="taskset $(printf '%x' $((1 << (VT_QUEUES - 1))))"
+  until $cpu nc -w 5 "$VT_PEER" 5000 < /tmp/f; do
     n=$((n - 1)); [ $n -gt 0 ] || fail "send" "could not send to $VT_PEER:5000"
     sleep 1
   done

@@ -20,5 +20,13 @@ public interface DeviceContext {
      * Runs task on the worker that owns queue index (nothing happens if it is not running), where
      * it may use that queue's handler state without locks: e.g. a frame the control plane injects.
      */
-    void runOnWorker(int index, Runnable task);
+    default void runOnWorker(int index, Runnable task) {
+        runOnWorker(index, task, () -> { });
+    }
+
+    /**
+     * As above; when the queue is not running, notRunning runs instead (on the device host's
+     * event loop), so a task that carries a resource can give it back.
+     */
+    void runOnWorker(int index, Runnable task, Runnable notRunning);
 }

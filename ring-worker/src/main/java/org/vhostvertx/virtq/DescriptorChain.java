@@ -71,6 +71,23 @@ public final class DescriptorChain {
         this.writableLength = 0;
     }
 
+    /**
+     * Makes this chain a readable view of length bytes of our own memory, so code written for a
+     * driver's buffer can read a frame we hold (e.g. one handed over from another worker). Such a
+     * chain is never pushed to a ring.
+     */
+    public void wrap(MemorySegment memory, long length) {
+        if (length < 0 || length > memory.byteSize() || length > Integer.MAX_VALUE) {
+            throw new IndexOutOfBoundsException("view of " + length + " bytes of a segment of " + memory.byteSize());
+        }
+        reset(-1);
+        lastMemory = null;
+        lastRegion = null;
+        append(memory, 0, (int) length);
+        readableLength = length;
+        readablePieces = count;
+    }
+
     void setRingSlots(int slots) {
         this.ringSlots = slots;
     }

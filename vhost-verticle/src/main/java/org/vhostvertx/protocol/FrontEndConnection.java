@@ -24,8 +24,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -70,6 +72,11 @@ final class FrontEndConnection {
     private boolean featuresSet;
     private long protocolFeatures;
     private GuestMemory memory = GuestMemory.EMPTY;
+    /**
+     * Extra ADD_MEM_REGs of a region we have, by region. QEMU 7.2 runs a multi-queue net device as
+     * one vhost device per queue pair on the same connection, and each adds the guest's regions.
+     */
+    private final Map<MemoryRegion, Integer> repeatedRegions = new HashMap<>();
     private int status;
     private boolean needsReset;
     private UnixSocket backend;
@@ -336,6 +343,12 @@ final class FrontEndConnection {
 
     private Future<byte[]> addMemReg(Message m) {
         ByteBuffer b = m.body();
+        MemoryRegion same = memory.find(b.getLong(8), b.getLong(16), b.getLong(24));
+        if (same != null && same.mmapOffset() == b.getLong(32)) {
+            // The same region again (another queue pair's vhost device): counted, not mapped twice.
+            repeatedRegions.merge(same, 1, Integer::sum);
+            return done(null);
+        }
         if (memory.regionCount() >= MAX_MEM_SLOTS) {
             throw ProtocolException.refuse("all " + MAX_MEM_SLOTS + " memory slots are in use");
         }
@@ -361,6 +374,16 @@ final class FrontEndConnection {
             throw ProtocolException.refuse(String.format("REM_MEM_REG: no region at gpa 0x%x size 0x%x",
                     b.getLong(8), b.getLong(16)));
         }
+        Integer extra = repeatedRegions.get(r);
+        if (extra != null) {
+            // One of several adds of this region is taken back; the region stays for the others.
+            if (extra > 1) {
+                repeatedRegions.put(r, extra - 1);
+            } else {
+                repeatedRegions.remove(r);
+            }
+            return done(null);
+        }
         return swapMemory(memory.without(r)).map(v -> null);
     }
 
@@ -368,6 +391,7 @@ final class FrontEndConnection {
     private Future<Void> swapMemory(GuestMemory next) {
         GuestMemory previous = memory;
         memory = next;
+        repeatedRegions.keySet().retainAll(new HashSet<>(next.regions()));
         return device(new DeviceEvent.MemoryChanged(next)).map(v -> {
             unmapDropped(previous, next);
             return null;
@@ -713,6 +737,7 @@ final class FrontEndConnection {
             }
             memory.regions().forEach(MemoryRegion::close);
             memory = GuestMemory.EMPTY;
+            repeatedRegions.clear();
             if (backend != null) {
                 backend.close();
             }

@@ -59,6 +59,10 @@ final class ControlHandler implements QueueHandler {
         }
         chain.read(2, scratch, 0, 2);
         int pairs = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
-        return pairs >= 1 && pairs <= device.pairs() ? NetFeatures.CTRL_OK : NetFeatures.CTRL_ERR;
+        if (pairs < 1 || pairs > device.pairs()) {
+            return NetFeatures.CTRL_ERR;
+        }
+        device.activePairs(pairs);
+        return NetFeatures.CTRL_OK;
     }
 }

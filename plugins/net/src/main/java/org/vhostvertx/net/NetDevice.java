@@ -11,8 +11,8 @@ import java.util.HexFormat;
 
 /**
  * A virtio-net device (id 1): queue pairs 2k (receive) and 2k+1 (transmit), then the control
- * queue. A reflect port's pair is one queue group; a switch port has one pair and all ports of a
- * switch share one group, so the handlers that exchange frames run on one worker.
+ * queue. A reflect port's pair is one queue group; pair k of every port of a switch is the
+ * switch's lane k, one group, so the handlers that exchange frames run on one worker.
  */
 public final class NetDevice implements VirtioDevice {
 
@@ -30,18 +30,21 @@ public final class NetDevice implements VirtioDevice {
     private final DropCounters drops = new DropCounters();
     private volatile boolean linkUp = true;
     private volatile long features;
+    /** The pairs the driver uses (MQ_VQ_PAIRS_SET on our control queue); all until it says. */
+    private volatile int activePairs;
 
-    /** A reflect port with pairs queue pairs (sw null), or a port of switch sw (one pair). */
+    /** A reflect port with pairs queue pairs (sw null), or a port of switch sw. */
     NetDevice(DeviceContext context, byte[] mac, int mtu, int pairs, Switch sw) {
         this.context = context;
         this.mac = mac;
         this.mtu = mtu;
-        this.pairs = sw == null ? pairs : 1;
+        this.pairs = pairs;
+        this.activePairs = pairs;
         this.pairHandlers = new ReflectPair[sw == null ? pairs : 0];
         for (int i = 0; i < pairHandlers.length; i++) {
             pairHandlers[i] = new ReflectPair(this);
         }
-        this.switchPort = sw == null ? null : new SwitchPort(this, sw);
+        this.switchPort = sw == null ? null : new SwitchPort(this, sw, pairs);
         if (sw != null) {
             sw.add(switchPort);
         }
@@ -50,13 +53,22 @@ public final class NetDevice implements VirtioDevice {
 
     private final Switch sw;
 
-    /** Runs task on the worker of this port's first queue pair. */
-    void runOnWorker(Runnable task) {
-        context.runOnWorker(0, task);
+    /** Runs task on the worker of queue index, or notRunning if it does not run. */
+    void runOnWorker(int index, Runnable task, Runnable notRunning) {
+        context.runOnWorker(index, task, notRunning);
     }
 
     int pairs() {
         return pairs;
+    }
+
+    int activePairs() {
+        return activePairs;
+    }
+
+    /** The driver said how many pairs it uses (checked against pairs()). */
+    void activePairs(int n) {
+        activePairs = n;
     }
 
     boolean linkUp() {
@@ -107,7 +119,7 @@ public final class NetDevice implements VirtioDevice {
         if (index == controlQueue()) {
             return null;
         }
-        return sw != null ? sw.queueGroup() : context.id() + "/pair" + index / 2;
+        return sw != null ? sw.queueGroup(index / 2) : context.id() + "/pair" + index / 2;
     }
 
     @Override
@@ -118,11 +130,16 @@ public final class NetDevice implements VirtioDevice {
         this.features = features;
         if (switchPort != null) {
             switchPort.features(features);
-            return index % 2 == 0 ? switchPort.rxHandler() : switchPort.txHandler();
+            return index % 2 == 0 ? switchPort.rxHandler(index / 2) : switchPort.txHandler(index / 2);
         }
         ReflectPair pair = pairHandlers[index / 2];
         pair.features(features);
         return index % 2 == 0 ? pair.rxHandler() : pair.txHandler();
+    }
+
+    @Override
+    public void reset() {
+        activePairs = pairs;
     }
 
     @Override
@@ -160,7 +177,7 @@ public final class NetDevice implements VirtioDevice {
     public JsonObject describe() {
         JsonObject d = new JsonObject().put("port", sw == null ? "reflect" : "switch").put("mac", formatMac(mac))
                 .put("mtu", mtu).put("pairs", pairs).put("link", linkUp ? "up" : "down").put("drops", drops.toJson());
-        return sw == null ? d : d.mergeIn(sw.describe());
+        return sw == null ? d : d.put("handovers", switchPort.handovers()).mergeIn(sw.describe());
     }
 
     @Override

@@ -13,8 +13,7 @@ import java.util.HexFormat;
 /**
  * Makes net devices: {@code "port": "switch"} (default, with {@code "switch": NAME}, default
  * "default") or {@code "reflect"}, {@code "mac"} ("52:54:00:12:34:56"; default derived from the
- * id), {@code "mtu"} (68..65535, default 1500), {@code "queues"} (queue pairs of a reflect port,
- * 1..8; a switch port has one).
+ * id), {@code "mtu"} (68..65535, default 1500), {@code "queues"} (queue pairs, 1..8).
  */
 public final class NetDeviceFactory implements DeviceFactory {
 
@@ -79,13 +78,10 @@ public final class NetDeviceFactory implements DeviceFactory {
                     throw new DeviceException("\"switch\" must be a switch name of 1 to 32 of A-Z a-z 0-9 _ . -, was "
                             + name);
                 }
-                if (pairs != 1) {
-                    throw new DeviceException("\"queues\": a switch port has one queue pair in this version, was " + pairs);
-                }
-                return new NetDevice(context, mac, mtu, 1, Switch.named(s));
+                return new NetDevice(context, mac, mtu, pairs, Switch.named(s));
             }
-            default -> throw new DeviceException("\"port\" must be \"switch\" or \"reflect\" (the tap uplink is not"
-                    + " built yet), was \"" + port + "\"");
+            default -> throw new DeviceException("\"port\" must be \"switch\" or \"reflect\" (a tap is a switch's host"
+                    + " port, declared under \"switches\"), was \"" + port + "\"");
         }
     }
 

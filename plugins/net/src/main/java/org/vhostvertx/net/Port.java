@@ -7,9 +7,12 @@ import java.lang.foreign.MemorySegment;
 /** Something a {@link Switch} forwards frames to: a guest's switch port, or the tap uplink. */
 interface Port {
 
-    /** A frame from another port's transmit chain (frame bytes after the virtio-net header). */
-    void receive(DescriptorChain from, long frame);
+    /**
+     * A frame from another port's transmit chain (frame bytes after the virtio-net header), sent
+     * on that port's queue pair; runs on the worker of the switch's lane for that pair.
+     */
+    void receive(DescriptorChain from, long frame, int pair);
 
-    /** A frame in our own memory (from the tap, or an announcement). */
+    /** A frame in our own memory (from the tap, or an announcement); runs on lane 0's worker. */
     void receiveOwn(MemorySegment frame, long length);
 }

@@ -33,6 +33,11 @@ final class Receiver {
     private final long[] starts = new long[64];
     private Virtqueue queue;
     private QueueCounters counters;
+    /**
+     * The worker thread that runs the receive queue, null while it does not run. Only that thread
+     * may deliver; another worker hands its frame over (see SwitchPort).
+     */
+    private volatile Thread owner;
 
     Receiver() {
         for (int i = 0; i < rx.length; i++) {
@@ -54,13 +59,30 @@ final class Receiver {
                 && (gsoType & TxHeader.GSO_ECN) == 0;
     }
 
+    /** The receive queue runs on the calling worker (called by its handler each round). */
     void attach(Virtqueue q, QueueCounters c) {
         queue = q;
         counters = c;
+        Thread me = Thread.currentThread();
+        if (owner != me) {
+            owner = me;
+        }
     }
 
+    /** The receive queue stopped (called on the worker that ran it). */
     void detach() {
         queue = null;
+        owner = null;
+    }
+
+    /** Whether the calling thread runs the receive queue, so it may deliver into it. */
+    boolean ownedByCaller() {
+        return owner == Thread.currentThread();
+    }
+
+    /** Whether the receive queue runs on some worker. */
+    boolean running() {
+        return owner != null;
     }
 
     Virtqueue queue() {

@@ -8,9 +8,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * An L2 learning bridge across the switch ports of one name in this JVM. Every queue of every port
- * of a switch is in the queue group "switch/NAME", so one worker forwards for the whole switch and
- * a frame goes from the sender's buffers straight into the receiver's with one copy, no locks.
+ * An L2 learning bridge across the switch ports of one name in this JVM. Queue pair k of every port
+ * is in the queue group "switch/NAME/k" (lane k), so one worker forwards lane k for the whole
+ * switch and a frame goes from the sender's buffers straight into the receiver's with one copy, no
+ * locks; different lanes run on different workers where there are enough. The MAC table is shared
+ * by all lanes.
  */
 final class Switch {
 
@@ -39,8 +41,9 @@ final class Switch {
         return name;
     }
 
-    String queueGroup() {
-        return "switch/" + name;
+    /** The queue group of lane pair: queue pair number pair of every port. */
+    String queueGroup(int pair) {
+        return "switch/" + name + "/" + pair;
     }
 
     void add(Port port) {
@@ -73,18 +76,21 @@ final class Switch {
         }
     }
 
-    /** Runs task on the switch's worker; false when no guest port runs (so there is no worker). */
-    boolean runOnWorker(Runnable task) {
+    /**
+     * Runs task on the worker of lane 0; when no guest port's first pair runs (so there is no such
+     * worker), or it stops before the task runs, notRunning runs instead.
+     */
+    void runOnLane0(Runnable task, Runnable notRunning) {
         for (Port p : ports) {
             if (p instanceof SwitchPort sp && sp.attached()) {
-                sp.device().runOnWorker(task);
-                return true;
+                sp.device().runOnWorker(0, task, notRunning);
+                return;
             }
         }
-        return false;
+        notRunning.run();
     }
 
-    /** A frame the host sent on the tap; runs on the switch's worker. */
+    /** A frame the host sent on the tap; runs on lane 0's worker. */
     void fromTap(TapPort from, java.lang.foreign.MemorySegment frame, long length) {
         long now = System.nanoTime();
         long dst = 0;

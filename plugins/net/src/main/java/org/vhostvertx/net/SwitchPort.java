@@ -8,50 +8,80 @@ import org.vhostvertx.worker.QueueCounters;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A port of a {@link Switch}: frames the guest transmits go to the port that owns the destination
  * MAC (learned from source addresses), or to every other port for broadcast, multicast and unknown
  * destinations. A frame a port cannot take (no receive buffer, link down, too long) is dropped and
  * counted on that port; a frame with nowhere to go counts as "no destination" on the sender.
+ *
+ * <p>Queue pair k of every port of a switch is on the switch's lane k, one queue group, so one
+ * worker runs lane k of all ports and a frame sent on pair k goes straight from the sender's
+ * buffers into the receiver's pair k with one copy and no locks. When the receiver does not run
+ * pair k (it uses fewer pairs), the frame goes to one of its pairs that runs; if another worker
+ * owns that pair, the frame is copied once more into memory of ours and handed to that worker.
  */
 final class SwitchPort implements Port {
 
     private static final int BUDGET = 256;
+    /** Frames handed to other workers and not yet delivered; more are dropped (counted as noBuffer). */
+    private static final int MAX_HANDOVERS = 1024;
 
     private final NetDevice device;
     private final Switch sw;
-    private final Receiver receiver = new Receiver();
-    private final DescriptorChain tx = new DescriptorChain(8);
-    private final MemorySegment macs = Arena.ofAuto().allocate(16, 8);
-    private final MemorySegment head = Arena.ofAuto().allocate(16, 8);
-    private final Segmenter segmenter = new Segmenter();
-    /** Whether the receive queue runs (read by the tap's reader thread to find the switch's worker). */
-    private volatile boolean attached;
+    private final Lane[] lanes;
+    private final AtomicInteger handoversInFlight = new AtomicInteger();
+    private final LongAdder handovers = new LongAdder();
 
-    SwitchPort(NetDevice device, Switch sw) {
+    /** One queue pair of the port and the scratch its worker uses for it. */
+    private static final class Lane {
+        final Receiver receiver = new Receiver();
+        /** The transmit chain being forwarded (used by the transmit handler). */
+        final DescriptorChain tx = new DescriptorChain(8);
+        /** A frame handed over by another worker, as a chain (used by the receive side). */
+        final DescriptorChain handedOver = new DescriptorChain(1);
+        final MemorySegment macs = Arena.ofAuto().allocate(16, 8);
+        final MemorySegment head = Arena.ofAuto().allocate(16, 8);
+        final Segmenter segmenter = new Segmenter();
+    }
+
+    SwitchPort(NetDevice device, Switch sw, int pairs) {
         this.device = device;
         this.sw = sw;
+        this.lanes = new Lane[pairs];
+        for (int i = 0; i < pairs; i++) {
+            lanes[i] = new Lane();
+        }
     }
 
     void features(long features) {
-        receiver.features(features);
+        for (Lane l : lanes) {
+            l.receiver.features(features);
+        }
     }
 
     NetDevice device() {
         return device;
     }
 
+    /** Whether this port's first receive queue runs (the tap hands its frames to that lane's worker). */
     boolean attached() {
-        return attached;
+        return lanes[0].receiver.running();
     }
 
-    QueueHandler rxHandler() {
+    /** Frames another worker's lane handed to one of ours. */
+    long handovers() {
+        return handovers.sum();
+    }
+
+    QueueHandler rxHandler(int pair) {
+        Receiver receiver = lanes[pair].receiver;
         return new QueueHandler() {
             @Override
             public boolean process(Virtqueue queue, QueueCounters counters) {
                 receiver.attach(queue, counters);
-                attached = true;
                 return false;
             }
 
@@ -64,18 +94,12 @@ final class SwitchPort implements Port {
             @Override
             public void stopped() {
                 receiver.detach();
-                attached = false;
             }
         };
     }
 
-    QueueHandler txHandler() {
-        return new QueueHandler() {
-            @Override
-            public boolean process(Virtqueue queue, QueueCounters counters) {
-                return forward(queue, counters);
-            }
-        };
+    QueueHandler txHandler(int pair) {
+        return (queue, counters) -> forward(lanes[pair], pair, queue, counters);
     }
 
     private static long mac(MemorySegment m, long offset) {
@@ -86,13 +110,14 @@ final class SwitchPort implements Port {
         return v;
     }
 
-    private boolean forward(Virtqueue txq, QueueCounters counters) {
+    private boolean forward(Lane lane, int pair, Virtqueue txq, QueueCounters counters) {
+        DescriptorChain tx = lane.tx;
         int moved = 0;
         long now = System.nanoTime();
         while (moved < BUDGET && txq.pop(tx)) {
             moved++;
             long frame = tx.readableLength() - NetFeatures.HEADER;
-            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, macs, device.negotiated(NetFeatures.CSUM),
+            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, lane.macs, device.negotiated(NetFeatures.CSUM),
                     device.negotiated(NetFeatures.HOST_TSO4), device.negotiated(NetFeatures.HOST_TSO6))) {
                 device.drops().badHeader.increment();
                 counters.error();
@@ -105,19 +130,19 @@ final class SwitchPort implements Port {
                 txq.push(tx, 0);
                 continue;
             }
-            tx.read(NetFeatures.HEADER, macs, 0, 12);
-            long dst = mac(macs, 0);
-            long src = mac(macs, 6);
+            tx.read(NetFeatures.HEADER, lane.macs, 0, 12);
+            long dst = mac(lane.macs, 0);
+            long src = mac(lane.macs, 6);
             sw.learn(src, this, now);
             boolean group = (dst & (1L << 40)) != 0;
             Port to = group ? null : sw.lookup(dst, now);
             if (to != null && to != this) {
-                to.receive(tx, frame);
+                to.receive(tx, frame, pair);
             } else if (to == null) {
                 int delivered = 0;
                 for (Port p : sw.ports()) {
                     if (p != this) {
-                        p.receive(tx, frame);
+                        p.receive(tx, frame, pair);
                         delivered++;
                     }
                 }
@@ -133,7 +158,7 @@ final class SwitchPort implements Port {
         return moved > 0;
     }
 
-    /** Floods a frame made by the device (a RARP announcement) to every other port. Runs on the switch's worker. */
+    /** Floods a frame made by the device (a RARP announcement) to every other port. Runs on lane 0's worker. */
     void announce(MemorySegment frame, long length) {
         for (Port p : sw.ports()) {
             if (p != this) {
@@ -148,28 +173,86 @@ final class SwitchPort implements Port {
             device.drops().linkDown.increment();
             return;
         }
-        if (receiver.queue() == null || receiver.deliverOwn(frame, length) <= 0) {
+        Receiver r = lanes[0].receiver;
+        if (!r.ownedByCaller() || r.deliverOwn(frame, length) <= 0) {
             device.drops().noBuffer.increment();
         }
     }
 
-    /** Takes a frame from another port (on this switch's worker). */
+    /** Takes a frame another port sent on its pair (lane); runs on that lane's worker. */
     @Override
-    public void receive(DescriptorChain from, long frame) {
+    public void receive(DescriptorChain from, long frame, int pair) {
         if (!device.linkUp()) {
             device.drops().linkDown.increment();
             return;
         }
-        if (receiver.queue() == null) {
+        int target = targetPair(pair);
+        if (target < 0) {
             device.drops().noBuffer.increment();
             return;
         }
-        from.read(0, head, 0, NetFeatures.HEADER);
-        int gsoType = TxHeader.gsoType(head);
+        Lane lane = lanes[target];
+        if (lane.receiver.ownedByCaller()) {
+            deliver(lane, from, frame);
+        } else {
+            handOver(target, from, frame);
+        }
+    }
+
+    /**
+     * The pair that receives a frame sent on pair: the same one if it runs and the driver uses it,
+     * else the first running one from pair modulo the pairs in use; -1 if none runs.
+     */
+    private int targetPair(int pair) {
+        int inUse = Math.min(lanes.length, device.activePairs());
+        int first = pair < inUse ? pair : pair % inUse;
+        for (int i = 0; i < inUse; i++) {
+            int p = (first + i) % inUse;
+            if (lanes[p].receiver.running()) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Another worker runs the receiving pair: copy the frame (with its virtio-net header) into
+     * memory of ours and let that worker deliver it. The sender's buffers go back to its driver now.
+     */
+    private void handOver(int target, DescriptorChain from, long frame) {
+        if (handoversInFlight.incrementAndGet() > MAX_HANDOVERS) {
+            handoversInFlight.decrementAndGet();
+            device.drops().noBuffer.increment();
+            return;
+        }
+        long length = NetFeatures.HEADER + frame;
+        MemorySegment copy = Arena.ofAuto().allocate(length, 8);
+        from.read(0, copy, 0, length);
+        handovers.increment();
+        device.runOnWorker(2 * target, () -> {
+            handoversInFlight.decrementAndGet();
+            Lane lane = lanes[target];
+            if (!lane.receiver.ownedByCaller()) {
+                device.drops().noBuffer.increment();
+                return;
+            }
+            lane.handedOver.wrap(copy, length);
+            deliver(lane, lane.handedOver, frame);
+        }, () -> {
+            handoversInFlight.decrementAndGet();
+            device.drops().noBuffer.increment();
+        });
+    }
+
+    /** Delivers into lane's receive queue; runs on the worker that owns it. */
+    private void deliver(Lane lane, DescriptorChain from, long frame) {
+        Receiver receiver = lane.receiver;
+        from.read(0, lane.head, 0, NetFeatures.HEADER);
+        int gsoType = TxHeader.gsoType(lane.head);
         if (gsoType != 0 && !receiver.takes(gsoType)) {
-            int l4 = Short.toUnsignedInt(head.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
-            int mss = Short.toUnsignedInt(head.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
-            if (!segmenter.segment(from, frame, l4, mss, (h, hl, tx, pos, len) -> {
+            int l4 = Short.toUnsignedInt(lane.head.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
+            int mss = Short.toUnsignedInt(lane.head.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+            if (!lane.segmenter.segment(from, frame, l4, mss, (h, hl, tx, pos, len) -> {
                 int r = receiver.deliverSegment(h, hl, tx, pos, len);
                 if (r <= 0) {
                     device.drops().noBuffer.increment();

@@ -23,7 +23,6 @@ final class TapPort implements Port, AutoCloseable {
     private final Tap tap;
     private final Switch sw;
     private final DropCounters drops = new DropCounters();
-    private final MemorySegment iov = Arena.ofAuto().allocate((long) MAX_IOV * Linux.IOVEC_SIZE, 8);
     private final ArrayBlockingQueue<MemorySegment> free = new ArrayBlockingQueue<>(BUFFERS);
     private final Thread reader;
     private volatile boolean closed;
@@ -42,20 +41,28 @@ final class TapPort implements Port, AutoCloseable {
         return drops;
     }
 
-    private final MemorySegment header = Arena.ofAuto().allocate(16, 8);
-    /** Frames whose partial checksum we complete are copied here first (the tap has no vnet header). */
-    private final MemorySegment scratch = Arena.ofAuto().allocate(FRAME_MAX, 64);
+    /** What writing one frame to the tap needs; one per worker thread, as every lane's worker writes here. */
+    private static final class Scratch {
+        final MemorySegment iov = Arena.ofAuto().allocate((long) MAX_IOV * Linux.IOVEC_SIZE, 8);
+        final MemorySegment header = Arena.ofAuto().allocate(16, 8);
+        /** Frames whose partial checksum we complete are copied here first (the tap has no vnet header). */
+        final MemorySegment frame = Arena.ofAuto().allocate(FRAME_MAX, 64);
+        final Segmenter segmenter = new Segmenter();
+    }
 
-    private final Segmenter segmenter = new Segmenter();
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     @Override
-    public void receive(DescriptorChain from, long frame) {
+    public void receive(DescriptorChain from, long frame, int pair) {
+        Scratch s = scratch.get();
+        MemorySegment header = s.header;
+        MemorySegment iov = s.iov;
         from.read(0, header, 0, NetFeatures.HEADER);
         if (TxHeader.gsoType(header) != 0) {
             // The tap has no vnet header: the host gets the large frame as the segments it stands for.
             int l4 = Short.toUnsignedInt(header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
             int mss = Short.toUnsignedInt(header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
-            if (!segmenter.segment(from, frame, l4, mss, (h, hl, tx, pos, len) -> {
+            if (!s.segmenter.segment(from, frame, l4, mss, (h, hl, tx, pos, len) -> {
                 iov.set(ValueLayout.JAVA_LONG, 0, h.address());
                 iov.set(ValueLayout.JAVA_LONG, 8, hl);
                 int k = tx.iovecs(false, pos, len, iov.asSlice(Linux.IOVEC_SIZE), MAX_IOV - 1);
@@ -71,10 +78,10 @@ final class TapPort implements Port, AutoCloseable {
             int start = Short.toUnsignedInt(header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
             int offset = Short.toUnsignedInt(header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));
             int sum = TxHeader.complete(from, start, frame);
-            from.read(NetFeatures.HEADER, scratch, 0, frame);
-            scratch.set(ValueLayout.JAVA_BYTE, start + offset, (byte) (sum >> 8));
-            scratch.set(ValueLayout.JAVA_BYTE, start + offset + 1, (byte) sum);
-            receiveOwn(scratch, frame);
+            from.read(NetFeatures.HEADER, s.frame, 0, frame);
+            s.frame.set(ValueLayout.JAVA_BYTE, start + offset, (byte) (sum >> 8));
+            s.frame.set(ValueLayout.JAVA_BYTE, start + offset + 1, (byte) sum);
+            receiveOwn(s.frame, frame);
             return;
         }
         int k = from.iovecs(false, NetFeatures.HEADER, frame, iov, MAX_IOV);
@@ -86,6 +93,7 @@ final class TapPort implements Port, AutoCloseable {
 
     @Override
     public void receiveOwn(MemorySegment frame, long length) {
+        MemorySegment iov = scratch.get().iov;
         iov.set(ValueLayout.JAVA_LONG, 0, frame.address());
         iov.set(ValueLayout.JAVA_LONG, 8, length);
         if (Linux.tryWritev(tap.fd(), iov, 1) < 0) {
@@ -119,17 +127,17 @@ final class TapPort implements Port, AutoCloseable {
                         break;
                     }
                     MemorySegment frame = buf;
-                    if (!sw.runOnWorker(() -> {
+                    sw.runOnLane0(() -> {
                         try {
                             sw.fromTap(this, frame, n);
                         } finally {
                             free.add(frame);
                         }
-                    })) {
+                    }, () -> {
                         // No guest port runs: nobody to deliver to.
                         drops.noDestination.increment();
                         free.add(frame);
-                    }
+                    });
                 }
             }
         } finally {

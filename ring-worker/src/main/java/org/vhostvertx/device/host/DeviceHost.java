@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -107,15 +108,24 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     }
 
     @Override
-    public void runOnWorker(int index, Runnable task) {
+    public void runOnWorker(int index, Runnable task, Runnable notRunning) {
         context.runOnContext(v -> {
             Running r = running.get(index);
-            if (r != null) {
-                r.worker().submit(() -> {
-                    task.run();
-                    return null;
-                });
+            if (r == null) {
+                notRunning.run();
+                return;
             }
+            AtomicBoolean ran = new AtomicBoolean();
+            r.worker().submit(() -> {
+                ran.set(true);
+                task.run();
+                return null;
+            }).whenComplete((ok, failed) -> {
+                if (failed != null && !ran.get()) {
+                    // The worker stopped before it ran the task.
+                    notRunning.run();
+                }
+            });
         });
     }
 

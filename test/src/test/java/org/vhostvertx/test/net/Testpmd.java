@@ -58,6 +58,18 @@ final class Testpmd {
         }
     }
 
+    /** As {@link #run}, on another thread, so the test can watch our side while testpmd runs. */
+    static java.util.concurrent.CompletableFuture<Stats> runAsync(String prefix, List<String> eal, List<String> app,
+                                                                  double seconds, Path log) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(prefix, eal, app, seconds, log);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
+
     /**
      * Runs testpmd with the EAL arguments eal and the application arguments app for seconds, then
      * ends it and returns port 0's statistics.

@@ -57,16 +57,11 @@ class TestpmdReflectTest {
         Path socket = dir.resolve("mq.sock");
         try (Backend backend = Backend.start(Backend.config(new JsonObject().put("id", "mq").put("type", "net")
                 .put("port", "reflect").put("queues", 2).put("socket", socket.toString())))) {
-            java.util.concurrent.CompletableFuture<Testpmd.Stats> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return Testpmd.run("vt-mq-" + ProcessHandle.current().pid(), List.of("--lcores", "0@0,1@0",
-                                    "--vdev", "net_virtio_user0,path=" + socket + ",queues=2,queue_size=256"),
-                            List.of("--forward-mode=io", "--tx-first", "--auto-start", "--nb-cores=1", "--rxq=2",
-                                    "--txq=2"), 4, dir.resolve("testpmd-mq.log"));
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            });
+            var run = Testpmd.runAsync(
+                    "vt-mq-" + ProcessHandle.current().pid(), List.of("--lcores", "0@0,1@0",
+                    "--vdev", "net_virtio_user0,path=" + socket + ",queues=2,queue_size=256"),
+                    List.of("--forward-mode=io", "--tx-first", "--auto-start", "--nb-cores=1", "--rxq=2", "--txq=2"), 4,
+                    dir.resolve("testpmd-mq.log"));
             // While testpmd forwards: where do the queues run?
             JsonObject during = null;
             long deadline = System.nanoTime() + 20_000_000_000L;

@@ -88,6 +88,28 @@ class MemoryAndResetTest {
     }
 
     @Test
+    void aRegionAddedTwiceIsMappedOnceAndStaysUntilRemovedTwice() throws Exception {
+        // QEMU 7.2 runs a multi-queue net device as one vhost device per queue pair on one
+        // connection, and each adds the guest's regions.
+        try (GuestRam ram = new GuestRam(0, 1 << 20, 1 << 20);
+             FrontEnd fe = FrontEnd.connect(socket, ram, FrontEnd.Options.split().withAddMemReg(true))) {
+            fe.startQueues();
+            long before = mappings();
+            var second = ram.regions().get(1);
+            assertEquals(0, fe.client().sendAcked(ADD_MEM_REG, memRegion(second), second.fd()), "the same region again");
+            assertEquals(before, mappings(), "not mapped twice");
+            assertEquals(0, fe.client().sendAcked(REM_MEM_REG, memRegion(second)), "one of the two adds taken back");
+            assertEquals(before, mappings(), "the region stays for the other add");
+            BlkDriver blk = new BlkDriver(fe.queue(0), ram);
+            ram.allocFrom((1 << 20) + 4096);
+            BlkDriver.Slot high = blk.slot(4096);
+            assertEquals(0, blk.read(high, 0, 4096), "a buffer in the region still works");
+            assertEquals(0, fe.client().sendAcked(REM_MEM_REG, memRegion(second)));
+            assertEquals(before - 1, mappings(), "removed as often as added: unmapped");
+        }
+    }
+
+    @Test
     void ringStateSurvivesStopAndStart() throws Exception {
         try (GuestRam ram = new GuestRam(0, 2 << 20);
              FrontEnd fe = FrontEnd.start(socket, ram, FrontEnd.Options.split().withQueueSize(8))) {
