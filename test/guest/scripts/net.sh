@@ -6,7 +6,8 @@
 #   vt.ip / vt.peer   this guest's and the other guest's IPv4 address (a /24)
 #   vt.role           send: make a file of vt.mib MiB and send it; recv: receive it;
 #                     host: the peer is the host (a tap): say "VT-READY host-ping" and wait until
-#                     the host has pinged us three times
+#                     the host has pinged us three times; with vt.mib, then receive a file from
+#                     the host (port 5001) and send one to it (port 5002)
 #   vt.mtu            the MTU to expect on eth0 (from the device's config space) and to use
 #   vt.mib            size of the file (default 4)
 #   vt.queues         queue pairs eth0 must use (the guest has as many CPUs); transmit queue k
@@ -16,6 +17,28 @@
 . /scripts/_lib.sh
 
 dev=eth0
+
+# receive_done FILE WHAT: waits up to 120 s for the listening nc to end (the sender closed).
+receive_done() {
+  n=1200
+  while [ -n "$(pidof nc)" ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "$2" "nc -l still running after 120 s ($(wc -c < "$1") bytes)"
+    usleep 100000
+  done
+}
+
+# send_file PORT WHAT [COMMAND PREFIX]: makes /tmp/f of vt.mib MiB and sends it to the peer's
+# PORT, retrying while the peer is not listening yet; sets $sum to its md5.
+send_file() {
+  port=$1; what=$2; shift 2
+  dd if=/dev/urandom of=/tmp/f bs=1M count="${VT_MIB:-4}" 2>/dev/null
+  sum=$(md5_file /tmp/f)
+  n=60
+  until "$@" nc -w 5 "$VT_PEER" "$port" < /tmp/f; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "$what" "could not send to $VT_PEER:$port"
+    sleep 1
+  done
+}
 n=100
 while [ ! -e /sys/class/net/$dev ]; do
   n=$((n - 1)); [ $n -gt 0 ] || fail "net device" "no $dev after 10 s ($(ls /sys/class/net | tr '\n' ' '))"
@@ -53,6 +76,9 @@ out=$(ping -c 3 -s $((mtu - 28)) "$VT_PEER" 2>&1) || fail "ping $VT_PEER" "$(ech
 ok "ping $VT_PEER with $((mtu - 28))-byte payloads: $(echo "$out" | grep -o '[0-9]* packets received')"
 
 if [ "$VT_ROLE" = host ]; then
+  if [ -n "$VT_MIB" ]; then
+    sleep 600 | nc -l -p 5001 > /tmp/h &
+  fi
   echo "VT-READY host-ping"
   n=600
   while :; do
@@ -62,28 +88,26 @@ if [ "$VT_ROLE" = host ]; then
     usleep 100000
   done
   ok "answered $echos echo requests from the host"
+  if [ -n "$VT_MIB" ]; then
+    receive_done /tmp/h "from host"
+    ok "from host $(wc -c < /tmp/h) bytes md5 $(md5_file /tmp/h)"
+    send_file 5002 "to host"
+    ok "to host $VT_MIB MiB md5 $sum"
+  fi
   exit 0
 fi
 
 if [ "$VT_ROLE" = send ]; then
-  dd if=/dev/urandom of=/tmp/f bs=1M count="${VT_MIB:-4}" 2>/dev/null
-  sum=$(md5_file /tmp/f)
-  n=60
-  cpu=""
-  [ "${VT_QUEUES:-1}" -gt 1 ] && cpu="taskset $(printf '%x' $((1 << (VT_QUEUES - 1))))"
-  until $cpu nc -w 5 "$VT_PEER" 5000 < /tmp/f; do
-    n=$((n - 1)); [ $n -gt 0 ] || fail "send" "could not send to $VT_PEER:5000"
-    sleep 1
-  done
+  if [ "${VT_QUEUES:-1}" -gt 1 ]; then
+    send_file 5000 send taskset "$(printf '%x' $((1 << (VT_QUEUES - 1))))"
+  else
+    send_file 5000 send
+  fi
   ok "sent ${VT_MIB:-4} MiB md5 $sum"
   # stay up until the receiver has the whole file (it answers ping until it powers off)
   sleep 3
 else
-  n=1200
-  while [ -n "$(pidof nc)" ]; do
-    n=$((n - 1)); [ $n -gt 0 ] || fail "receive" "nc -l still running after 120 s ($(wc -c < /tmp/f) bytes)"
-    usleep 100000
-  done
+  receive_done /tmp/f receive
   ok "received $(wc -c < /tmp/f) bytes md5 $(md5_file /tmp/f)"
 fi
 exit 0

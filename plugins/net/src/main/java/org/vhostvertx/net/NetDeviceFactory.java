@@ -24,7 +24,11 @@ public final class NetDeviceFactory implements DeviceFactory {
 
     private final java.util.List<Switch> withTaps = new java.util.ArrayList<>();
 
-    /** Top-level {@code "switches": [{"name": "br0", "tap": "vhtap0"}]}: a switch's host port. */
+    /**
+     * Top-level {@code "switches": [{"name": "br0", "tap": "vhtap0", "offloads": true}]}: a switch's
+     * host port; offloads (default true) hands partial checksums and large TCP frames to and from
+     * the kernel with their virtio-net header.
+     */
     @Override
     public void configure(JsonObject configuration) {
         Object v = configuration.getValue("switches");
@@ -48,7 +52,8 @@ public final class NetDeviceFactory implements DeviceFactory {
             }
             try {
                 Switch sw = Switch.named(name);
-                sw.attachTap(Tap.open(t));
+                boolean offloads = !s.containsKey("offloads") || ConfigFields.bool(s, "switches[" + i + "]", "offloads");
+                sw.attachTap(Tap.open(t, offloads));
                 withTaps.add(sw);
             } catch (DeviceException e) {
                 throw new DeviceException("switches[" + i + "].tap: " + e.getMessage(), e);

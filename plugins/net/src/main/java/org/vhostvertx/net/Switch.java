@@ -1,6 +1,11 @@
 package org.vhostvertx.net;
 
 import io.vertx.core.json.JsonObject;
+import org.vhostvertx.virtq.DescriptorChain;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import java.util.List;
 import java.util.Map;
@@ -25,6 +30,8 @@ final class Switch {
     private final List<Port> ports = new CopyOnWriteArrayList<>();
     private final Map<Long, Learned> table = new ConcurrentHashMap<>();
     private volatile TapPort tap;
+    /** The MACs of a frame from the tap (used on lane 0's worker only). */
+    private final MemorySegment tapMacs = Arena.ofAuto().allocate(16, 8);
 
     private record Learned(Port port, long seenNanos) {
     }
@@ -90,23 +97,24 @@ final class Switch {
         notRunning.run();
     }
 
-    /** A frame the host sent on the tap; runs on lane 0's worker. */
-    void fromTap(TapPort from, java.lang.foreign.MemorySegment frame, long length) {
+    /** A frame the host sent on the tap (after the virtio-net header of chain); runs on lane 0's worker. */
+    void fromTap(TapPort from, DescriptorChain chain, long frame) {
         long now = System.nanoTime();
+        chain.read(NetFeatures.HEADER, tapMacs, 0, 12);
         long dst = 0;
         long src = 0;
         for (int i = 0; i < 6; i++) {
-            dst = (dst << 8) | (frame.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 0xff);
-            src = (src << 8) | (frame.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 6 + i) & 0xff);
+            dst = (dst << 8) | (tapMacs.get(ValueLayout.JAVA_BYTE, i) & 0xff);
+            src = (src << 8) | (tapMacs.get(ValueLayout.JAVA_BYTE, 6 + i) & 0xff);
         }
         learn(src, from, now);
         Port to = (dst & (1L << 40)) != 0 ? null : lookup(dst, now);
         if (to != null && to != from) {
-            to.receiveOwn(frame, length);
+            to.receive(chain, frame, 0);
         } else if (to == null) {
             for (Port p : ports) {
                 if (p != from) {
-                    p.receiveOwn(frame, length);
+                    p.receive(chain, frame, 0);
                 }
             }
         }
@@ -129,6 +137,6 @@ final class Switch {
     JsonObject describe() {
         JsonObject d = new JsonObject().put("switch", name).put("ports", ports.size()).put("learned", table.size());
         TapPort t = tap;
-        return t == null ? d : d.put("tapDrops", t.drops().toJson());
+        return t == null ? d : d.put("tap", t.describe());
     }
 }
