@@ -145,6 +145,46 @@ public final class DescriptorChain {
         count++;
     }
 
+    /**
+     * The 8 bytes at pos of the readable part, in native (little-endian) order. A header or a
+     * MAC read this way costs one load when the first buffer holds it, instead of a copy.
+     */
+    public long readLong(long pos) {
+        if (readablePieces > 0 && pos >= 0 && pos + 8 <= lengths[0]) {
+            return segments[0].get(ValueLayout.JAVA_LONG_UNALIGNED, offsets[0] + pos);
+        }
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = (v << 8) | (readByte(pos + i) & 0xff);
+        }
+        return v;
+    }
+
+    private byte readByte(long pos) {
+        if (pos < 0 || pos >= readableLength) {
+            throw new IndexOutOfBoundsException("byte " + pos + " of a readable part of " + readableLength);
+        }
+        long skip = pos;
+        for (int i = 0; i < readablePieces; i++) {
+            if (skip < lengths[i]) {
+                return segments[i].get(ValueLayout.JAVA_BYTE, offsets[i] + skip);
+            }
+            skip -= lengths[i];
+        }
+        throw new IndexOutOfBoundsException("byte " + pos);
+    }
+
+    /** Writes v (native order) at pos of the writable part; one store when the first writable buffer holds it. */
+    public void writeLong(long pos, long v) {
+        if (readablePieces < count && pos >= 0 && pos + 8 <= lengths[readablePieces]) {
+            segments[readablePieces].set(ValueLayout.JAVA_LONG_UNALIGNED, offsets[readablePieces] + pos, v);
+            return;
+        }
+        for (int i = 0; i < 8; i++) {
+            writeByte(pos + i, (byte) (v >>> (8 * i)));
+        }
+    }
+
     /** Copies n bytes from the readable part, starting at pos, into dst at dstOff. */
     public void read(long pos, MemorySegment dst, long dstOff, long n) {
         copy(0, readablePieces, pos, dst, dstOff, n, false, readableLength);

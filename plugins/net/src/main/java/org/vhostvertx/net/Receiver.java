@@ -103,32 +103,44 @@ final class Receiver {
         if (n <= 0) {
             return n;
         }
-        // The sender's header and MAC addresses in one read. The header was checked by TxHeader:
-        // a partial checksum goes on as it is to a guest that takes them (a large frame reaches
-        // deliver() only for a guest that takes it, see takes()), and is completed here for one
-        // that does not.
-        tx.read(0, first, 0, FIRST);
-        boolean partial = (first.get(ValueLayout.JAVA_BYTE, 0) & TxHeader.F_NEEDS_CSUM) != 0;
-        int csumStart = Short.toUnsignedInt(first.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
-        int csumOffset = Short.toUnsignedInt(first.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));
-        if (partial && guestCsum) {
-            first.set(ValueLayout.JAVA_BYTE, 0, (byte) TxHeader.F_NEEDS_CSUM);
-        } else {
-            first.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L);
-            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 8, (short) 0);
-        }
-        first.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) n);
-        int hdr = NetFeatures.HEADER;
+        // The sender's header and MAC addresses as three words (bytes 0..23). The header was
+        // checked by TxHeader: a partial checksum goes on as it is to a guest that takes them (a
+        // large frame reaches deliver() only for a guest that takes it, see takes()), and is
+        // completed here for one that does not.
+        long w0 = tx.readLong(0);
+        long w1 = tx.readLong(8);
+        long w2 = tx.readLong(16);
+        boolean partial = (w0 & TxHeader.F_NEEDS_CSUM) != 0;
+        int csumStart = (int) (w0 >>> 48);
+        int csumOffset = (int) (w1 & 0xffff);
+        long dst = (w1 >>> 32) | ((w2 & 0xffff) << 32);
+        long src = w2 >>> 16;
         if (swapMacs) {
-            int dstHigh = first.get(ValueLayout.JAVA_INT_UNALIGNED, hdr);
-            short dstLow = first.get(ValueLayout.JAVA_SHORT_UNALIGNED, hdr + 4);
-            first.set(ValueLayout.JAVA_INT_UNALIGNED, hdr, first.get(ValueLayout.JAVA_INT_UNALIGNED, hdr + 6));
-            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, hdr + 4, first.get(ValueLayout.JAVA_SHORT_UNALIGNED, hdr + 10));
-            first.set(ValueLayout.JAVA_INT_UNALIGNED, hdr + 6, dstHigh);
-            first.set(ValueLayout.JAVA_SHORT_UNALIGNED, hdr + 10, dstLow);
+            long t = dst;
+            dst = src;
+            src = t;
         }
-        // The transmit chain's header has our header's size, so stream offsets line up with it.
-        write(n, hdr + frameLength, first, FIRST, null, 0, tx, FIRST);
+        boolean passOn = partial && guestCsum;
+        long h0 = passOn ? (w0 & ~0xffL) | TxHeader.F_NEEDS_CSUM : 0;
+        long h1 = (passOn ? csumOffset : 0) | ((long) n << 16) | (dst << 32);
+        long h2 = (dst >>> 32) | (src << 16);
+        int hdr = NetFeatures.HEADER;
+        long total = hdr + frameLength;
+        if (n == 1 && rx[0].writableLength() >= FIRST) {
+            // The usual case: one buffer, so three stores and one copy straight from the sender.
+            DescriptorChain b = rx[0];
+            b.writeLong(0, h0);
+            b.writeLong(8, h1);
+            b.writeLong(16, h2);
+            tx.copyTo(b, FIRST, FIRST, total - FIRST);
+            starts[0] = 0;
+        } else {
+            first.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, h0);
+            first.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, h1);
+            first.set(ValueLayout.JAVA_LONG_UNALIGNED, 16, h2);
+            // The transmit chain's header has our header's size, so stream offsets line up with it.
+            write(n, total, first, FIRST, null, 0, tx, FIRST);
+        }
         if (partial && !guestCsum) {
             int sum = TxHeader.complete(tx, csumStart, frameLength);
             long at = hdr + csumStart + csumOffset;

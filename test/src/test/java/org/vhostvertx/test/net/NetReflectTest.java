@@ -163,6 +163,25 @@ class NetReflectTest {
     }
 
     @Test
+    void aReceiveBufferInSmallPiecesGetsHeaderAndFrameWhole() throws Exception {
+        // One receive buffer of 3 + 6 + 10 + 1000 bytes: the header and the MACs cross pieces.
+        long gpa = rxArea + (long) rxBufs.size() * 2048;
+        int id = fe.queue(0).ring.add(DriverRing.Buf.out(gpa, 3), DriverRing.Buf.out(gpa + 3, 6),
+                DriverRing.Buf.out(gpa + 9, 10), DriverRing.Buf.out(gpa + 19, 1000));
+        rxBufs.put(id, gpa);
+        fe.queue(0).kickIfNeeded();
+        byte[] f = frame(400, 12);
+        send(f);
+        DriverRing.Used u = fe.queue(0).awaitUsed(10_000);
+        assertEquals(id, u.id());
+        assertEquals(HDR + f.length, u.len());
+        byte[] header = ram.read(gpa, HDR);
+        assertArrayEquals(new byte[]{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}, header, "a plain header, num_buffers 1");
+        assertArrayEquals(swapped(f), ram.read(gpa + HDR, f.length));
+        rxBufs.remove(id);
+    }
+
+    @Test
     void aHeaderAndFrameSplitAcrossDescriptorsArriveWhole() throws Exception {
         postRx(4, 2048);
         byte[] f = frame(300, 11);
