@@ -13,6 +13,6 @@ interface Port {
      */
     void receive(DescriptorChain from, long frame, int pair);
 
-    /** A frame in our own memory (from the tap, or an announcement); runs on lane 0's worker. */
+    /** A frame in our own memory (an announcement the device makes); runs on lane 0's worker. */
     void receiveOwn(MemorySegment frame, long length);
 }

@@ -41,6 +41,7 @@ public final class NetBenchmark {
                     Path socket = work.resolve((who.equals("dpdk") ? "dpdk" : "ours") + ".sock");
                     Files.deleteIfExists(socket);
                     double mpps;
+                    double rttBefore = CoreLatency.measure(work);
                     if (!who.equals("dpdk")) {
                         JsonObject config = new JsonObject().put("workers", 1).put("pollMicros", 1_000_000)
                                 .put("statsMillis", 0).put("devices", new JsonArray().add(new JsonObject()
@@ -68,7 +69,10 @@ public final class NetBenchmark {
                         }
                     }
                     results.computeIfAbsent(who + "-" + size, k -> new ArrayList<>()).add(mpps);
-                    System.err.printf("run %d %-4s %4d bytes %7.3f Mpps%n", run + 1, who, size, mpps);
+                    // Where the two virtual CPUs sit now decides much of the rate: print it along.
+                    double rttAfter = CoreLatency.measure(work);
+                    System.err.printf("run %d %-4s %4d bytes %7.3f Mpps   (CPU 0<->1 round trip %.0f ns before, %.0f after)%n",
+                            run + 1, who, size, mpps, rttBefore, rttAfter);
                 }
             }
         }
