@@ -19,6 +19,8 @@ final class Receiver {
     static final int NO_ROOM = -1;
     /** deliver(): the frame can never fit (no mergeable buffers, or more than 64 needed). */
     static final int TOO_LONG = 0;
+    /** deliver(): the sender's header no longer checks out (its guest rewrote it); nothing was taken. */
+    static final int BAD_HEADER = -2;
 
     private static final int FIRST = NetFeatures.HEADER + 12;
 
@@ -99,20 +101,26 @@ final class Receiver {
      * {@link #NO_ROOM} or {@link #TOO_LONG}.
      */
     int deliver(DescriptorChain tx, long frameLength, boolean swapMacs) {
-        int n = fill(frameLength);
-        if (n <= 0) {
-            return n;
-        }
-        // The sender's header and MAC addresses as three words (bytes 0..23). The header was
-        // checked by TxHeader: a partial checksum goes on as it is to a guest that takes them (a
-        // large frame reaches deliver() only for a guest that takes it, see takes()), and is
-        // completed here for one that does not.
+        // The sender's header and MAC addresses as three words (bytes 0..23), read once: the
+        // sender's guest can rewrite its buffer at any time, so what we use is what we check here
+        // (TxHeader checked an earlier read). A partial checksum goes on as it is to a guest that
+        // takes them, and is completed here for one that does not; a large frame must be one this
+        // guest takes (others are cut by the caller, see takes()).
         long w0 = tx.readLong(0);
         long w1 = tx.readLong(8);
         long w2 = tx.readLong(16);
         boolean partial = (w0 & TxHeader.F_NEEDS_CSUM) != 0;
+        int gsoType = (int) (w0 >>> 8) & 0xff;
         int csumStart = (int) (w0 >>> 48);
         int csumOffset = (int) (w1 & 0xffff);
+        if ((partial && (csumStart < NetFeatures.ETH_HEADER || (long) csumStart + csumOffset + 2 > frameLength))
+                || (gsoType != 0 && (!partial || !takes(gsoType)))) {
+            return BAD_HEADER;
+        }
+        int n = fill(frameLength);
+        if (n <= 0) {
+            return n;
+        }
         long dst = (w1 >>> 32) | ((w2 & 0xffff) << 32);
         long src = w2 >>> 16;
         if (swapMacs) {

@@ -105,7 +105,10 @@ final class ReflectPair {
                 txq.rewind(tx);
                 break;
             }
-            if (buffers == Receiver.TOO_LONG) {
+            if (buffers == Receiver.BAD_HEADER) {
+                device.drops().badHeader.increment();
+                txCounters.error();
+            } else if (buffers == Receiver.TOO_LONG) {
                 device.drops().tooLong.increment();
                 txCounters.error();
             } else {

@@ -3,9 +3,6 @@ package org.vhostvertx.net;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.virtq.DescriptorChain;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import java.util.List;
 import java.util.Map;
@@ -30,8 +27,6 @@ final class Switch {
     private final List<Port> ports = new CopyOnWriteArrayList<>();
     private final Map<Long, Learned> table = new ConcurrentHashMap<>();
     private volatile TapPort tap;
-    /** The MACs of a frame from the tap (used on lane 0's worker only). */
-    private final MemorySegment tapMacs = Arena.ofAuto().allocate(16, 8);
 
     private record Learned(Port port, long seenNanos) {
     }
@@ -100,18 +95,16 @@ final class Switch {
     /** A frame the host sent on the tap (after the virtio-net header of chain); runs on lane 0's worker. */
     void fromTap(TapPort from, DescriptorChain chain, long frame) {
         long now = System.nanoTime();
-        chain.read(NetFeatures.HEADER, tapMacs, 0, 12);
-        long dst = 0;
-        long src = 0;
-        for (int i = 0; i < 6; i++) {
-            dst = (dst << 8) | (tapMacs.get(ValueLayout.JAVA_BYTE, i) & 0xff);
-            src = (src << 8) | (tapMacs.get(ValueLayout.JAVA_BYTE, 6 + i) & 0xff);
-        }
+        // Bytes 12..23 of the chain: the MACs, little-endian words turned into 48-bit addresses.
+        long dst = Long.reverseBytes(chain.readLong(NetFeatures.HEADER)) >>> 16;
+        long src = Long.reverseBytes(chain.readLong(NetFeatures.HEADER + 4)) & 0xffff_ffff_ffffL;
         learn(src, from, now);
         Port to = (dst & (1L << 40)) != 0 ? null : lookup(dst, now);
-        if (to != null && to != from) {
+        if (to == from) {
+            from.noDestination();
+        } else if (to != null) {
             to.receive(chain, frame, 0);
-        } else if (to == null) {
+        } else {
             for (Port p : ports) {
                 if (p != from) {
                     p.receive(chain, frame, 0);

@@ -265,6 +265,8 @@ final class SwitchPort implements Port {
         int r = receiver.deliver(from, frame, false);
         if (r == Receiver.NO_ROOM) {
             device.drops().noBuffer.increment();
+        } else if (r == Receiver.BAD_HEADER) {
+            device.drops().badHeader.increment();
         } else if (r == Receiver.TOO_LONG) {
             device.drops().tooLong.increment();
         }

@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The host port of a switch. Frames for the host are written to the TAP interface straight from
@@ -23,9 +25,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class TapPort implements Port, AutoCloseable {
 
+    private static final Logger LOG = Logger.getLogger(TapPort.class.getName());
     private static final int MAX_IOV = 64;
     private static final int BUFFERS = 256;
-    private static final int FRAME_MAX = 65536;
+    /** The largest frame: a 64 KiB IP packet (a GRO'd or TSO frame) behind a VLAN-tagged Ethernet header. */
+    private static final int FRAME_MAX = 65535 + NetFeatures.ETH_HEADER + 4;
     private static final int HDR = NetFeatures.HEADER;
 
     private final Tap tap;
@@ -101,9 +105,14 @@ final class TapPort implements Port, AutoCloseable {
             }
             return;
         }
-        if ((s.header.get(ValueLayout.JAVA_BYTE, 0) & TxHeader.F_NEEDS_CSUM) != 0 && frame <= FRAME_MAX) {
+        if ((s.header.get(ValueLayout.JAVA_BYTE, 0) & TxHeader.F_NEEDS_CSUM) != 0) {
             int start = Short.toUnsignedInt(s.header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
             int offset = Short.toUnsignedInt(s.header.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));
+            // Read again from the sender's memory: check it again.
+            if (frame > FRAME_MAX || start < NetFeatures.ETH_HEADER || (long) start + offset + 2 > frame) {
+                drops.badHeader.increment();
+                return;
+            }
             int sum = TxHeader.complete(from, start, frame);
             from.read(HDR, s.frame, 0, frame);
             s.frame.set(ValueLayout.JAVA_BYTE, start + offset, (byte) (sum >> 8));
@@ -166,11 +175,18 @@ final class TapPort implements Port, AutoCloseable {
                         break;
                     }
                     long n = read(f);
-                    if (n < HDR + NetFeatures.ETH_HEADER) {
+                    if (n <= 0) {
                         free.add(f);
                         break;
                     }
-                    hand(f, n);
+                    try {
+                        hand(f, n);
+                    } catch (RuntimeException e) {
+                        // Never let one frame stop the host's traffic: count it and go on.
+                        LOG.log(Level.WARNING, "tap " + tap.name() + ": a frame from the host failed", e);
+                        drops.badHeader.increment();
+                        free.add(f);
+                    }
                 }
             }
         } finally {
@@ -191,8 +207,19 @@ final class TapPort implements Port, AutoCloseable {
         return HDR + n;
     }
 
-    /** Hands a frame read from the host to lane 0's worker. */
+    /** Hands a frame read from the host to lane 0's worker (or counts why not). */
     private void hand(HostFrame f, long n) {
+        if (n < HDR + NetFeatures.ETH_HEADER) {
+            drops.badHeader.increment();
+            free.add(f);
+            return;
+        }
+        if (n >= HDR + FRAME_MAX) {
+            // As long as the buffer: the kernel may have cut it.
+            drops.tooLong.increment();
+            free.add(f);
+            return;
+        }
         // The kernel may mark a checksum it verified (DATA_VALID): a hint we drop, as a guest's
         // frame cannot carry it either. What stays is checked like a guest's header.
         byte flags = f.buffer.get(ValueLayout.JAVA_BYTE, 0);
@@ -219,6 +246,11 @@ final class TapPort implements Port, AutoCloseable {
             drops.noDestination.increment();
             free.add(f);
         });
+    }
+
+    /** A frame from the host is for an address behind the host itself. */
+    void noDestination() {
+        drops.noDestination.increment();
     }
 
     @Override
