@@ -8,6 +8,7 @@ import org.vhostvertx.worker.QueueCounters;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -28,12 +29,16 @@ final class SwitchPort implements Port {
     private static final int BUDGET = 256;
     /** Frames handed to other workers and not yet delivered; more are dropped (counted as noBuffer). */
     private static final int MAX_HANDOVERS = 1024;
+    /** Handover buffers kept for reuse (each holds the largest frame), so a steady handover allocates nothing. */
+    private static final int SPARE_BUFFERS = 64;
+    private static final long BUFFER_SIZE = NetFeatures.HEADER + 65535 + NetFeatures.ETH_HEADER + 4;
 
     private final NetDevice device;
     private final Switch sw;
     private final Lane[] lanes;
     private final AtomicInteger handoversInFlight = new AtomicInteger();
     private final LongAdder handovers = new LongAdder();
+    private final ArrayBlockingQueue<MemorySegment> spare = new ArrayBlockingQueue<>(SPARE_BUFFERS);
 
     /** One queue pair of the port and the scratch its worker uses for it. */
     private static final class Lane {
@@ -226,21 +231,28 @@ final class SwitchPort implements Port {
             return;
         }
         long length = NetFeatures.HEADER + frame;
-        MemorySegment copy = Arena.ofAuto().allocate(length, 8);
+        MemorySegment reused = spare.poll();
+        MemorySegment copy = reused != null && reused.byteSize() >= length ? reused
+                : Arena.ofAuto().allocate(Math.max(length, BUFFER_SIZE), 8);
         from.read(0, copy, 0, length);
         handovers.increment();
         device.runOnWorker(2 * target, () -> {
             handoversInFlight.decrementAndGet();
-            Lane lane = lanes[target];
-            if (!lane.receiver.ownedByCaller()) {
-                device.drops().noBuffer.increment();
-                return;
+            try {
+                Lane lane = lanes[target];
+                if (!lane.receiver.ownedByCaller()) {
+                    device.drops().noBuffer.increment();
+                    return;
+                }
+                lane.handedOver.wrap(copy, length);
+                deliver(lane, lane.handedOver, frame);
+            } finally {
+                spare.offer(copy);
             }
-            lane.handedOver.wrap(copy, length);
-            deliver(lane, lane.handedOver, frame);
         }, () -> {
             handoversInFlight.decrementAndGet();
             device.drops().noBuffer.increment();
+            spare.offer(copy);
         });
     }
 
