@@ -8,8 +8,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -34,6 +36,8 @@ public final class RingWorker implements AutoCloseable {
     private final int epfd;
     private final EventFd wakeup = new EventFd();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    /** Submitted tasks not finished yet: refused at close if the thread ended before running them. */
+    private final Set<CompletableFuture<?>> open = ConcurrentHashMap.newKeySet();
     private final List<QueueRunner> runners = new ArrayList<>();
     private final Thread thread;
     private volatile boolean stopping;
@@ -55,9 +59,11 @@ public final class RingWorker implements AutoCloseable {
     public <T> CompletableFuture<T> submit(Callable<T> task) {
         CompletableFuture<T> f = new CompletableFuture<>();
         if (stopping) {
-            f.completeExceptionally(new IllegalStateException(name + " is stopped"));
+            f.completeExceptionally(stoppedException());
             return f;
         }
+        open.add(f);
+        f.whenComplete((v, t) -> open.remove(f));
         commands.add(() -> {
             try {
                 f.complete(task.call());
@@ -66,7 +72,15 @@ public final class RingWorker implements AutoCloseable {
             }
         });
         wakeup.signal();
+        if (stopping && !thread.isAlive()) {
+            // We stopped while this was added, after the last commands ran: it will never run.
+            f.completeExceptionally(stoppedException());
+        }
         return f;
+    }
+
+    private IllegalStateException stoppedException() {
+        return new IllegalStateException(name + " is stopped");
     }
 
     /** Starts serving a queue. */
@@ -252,6 +266,11 @@ public final class RingWorker implements AutoCloseable {
             thread.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            for (CompletableFuture<?> f : open) {
+                f.completeExceptionally(stoppedException());
+            }
         }
         Linux.close(epfd);
         wakeup.close();
