@@ -33,6 +33,10 @@ final class Receiver {
     private volatile boolean guestTso4;
     private volatile boolean guestTso6;
     private final long[] starts = new long[64];
+    /** deliverPlain's burst: at most this many frames, their headers (3 words each) and lengths. */
+    static final int BURST = 32;
+    private final long[] words = new long[3 * BURST];
+    private final long[] lengths = new long[BURST];
     private Virtqueue queue;
     private QueueCounters counters;
     /**
@@ -121,17 +125,10 @@ final class Receiver {
         if (n <= 0) {
             return n;
         }
-        long dst = (w1 >>> 32) | ((w2 & 0xffff) << 32);
-        long src = w2 >>> 16;
-        if (swapMacs) {
-            long t = dst;
-            dst = src;
-            src = t;
-        }
         boolean passOn = partial && guestCsum;
         long h0 = passOn ? (w0 & ~0xffL) | TxHeader.F_NEEDS_CSUM : 0;
-        long h1 = (passOn ? csumOffset : 0) | ((long) n << 16) | (dst << 32);
-        long h2 = (dst >>> 32) | (src << 16);
+        long h1 = word1(passOn ? csumOffset : 0, n, w1, w2, swapMacs);
+        long h2 = word2(w1, w2, swapMacs);
         int hdr = NetFeatures.HEADER;
         long total = hdr + frameLength;
         if (n == 1 && rx[0].writableLength() >= FIRST) {
@@ -156,6 +153,76 @@ final class Receiver {
             put(n, at + 1, (byte) sum);
         }
         return publish(n, hdr + frameLength, frameLength);
+    }
+
+    /*
+     * Our header as words 0..2 (bytes 0..23, native little-endian order) from the sender's words
+     * w1 (bytes 8..15) and w2 (bytes 16..23): bytes 8..9 csum_offset, 10..11 num_buffers, 12..17
+     * the destination MAC, 18..23 the source MAC (exchanged when swap is set).
+     */
+
+    /** Bytes 8..15: csum_offset, num_buffers, the first four bytes of the destination MAC. */
+    private static long word1(int csumOffset, int buffers, long w1, long w2, boolean swap) {
+        long dst = swap ? w2 >>> 16 : (w1 >>> 32) | ((w2 & 0xffff) << 32);
+        return csumOffset | ((long) buffers << 16) | (dst << 32);
+    }
+
+    /** Bytes 16..23: the last two bytes of the destination MAC, the source MAC. */
+    private static long word2(long w1, long w2, boolean swap) {
+        long dst = swap ? w2 >>> 16 : (w1 >>> 32) | ((w2 & 0xffff) << 32);
+        long src = swap ? (w1 >>> 32) | ((w2 & 0xffff) << 32) : w2 >>> 16;
+        return ((dst >>> 32) & 0xffff) | (src << 16);
+    }
+
+    /**
+     * Delivers plain frames (no offload asked) from tx[0..n) that each fit one receive buffer, in
+     * order, and stops at the first that does not qualify or finds no buffer; returns how many it
+     * delivered (the caller takes the rest one by one with {@link #deliver}). Work is done in
+     * phases: read the senders' headers, take the buffers, then all stores into this guest's
+     * memory together, then the used entries. On a virtual machine whose CPUs do not share a
+     * cache, each line the other side touched costs hundreds of nanoseconds; stores grouped this
+     * way have their transfers overlap instead of queueing behind our own bookkeeping.
+     */
+    int deliverPlain(DescriptorChain[] tx, int n, boolean swapMacs) {
+        int m = 0;
+        for (; m < n && m < BURST; m++) {
+            DescriptorChain c = tx[m];
+            long frameLength = c.readableLength() - NetFeatures.HEADER;
+            long w0 = c.readLong(0);
+            if ((w0 & 0xffff) != 0 || frameLength < NetFeatures.ETH_HEADER) {
+                break;
+            }
+            long w1 = c.readLong(8);
+            long w2 = c.readLong(16);
+            words[3 * m] = 0;
+            words[3 * m + 1] = word1(0, 1, w1, w2, swapMacs);
+            words[3 * m + 2] = word2(w1, w2, swapMacs);
+            lengths[m] = NetFeatures.HEADER + frameLength;
+        }
+        int k = 0;
+        for (; k < m; k++) {
+            if (!queue.pop(rx[k])) {
+                break;
+            }
+            if (rx[k].writableLength() < lengths[k]) {
+                queue.rewind(rx[k]);
+                break;
+            }
+        }
+        for (int i = 0; i < k; i++) {
+            DescriptorChain b = rx[i];
+            b.writeLong(0, words[3 * i]);
+            b.writeLong(8, words[3 * i + 1]);
+            b.writeLong(16, words[3 * i + 2]);
+            tx[i].copyTo(b, FIRST, FIRST, lengths[i] - FIRST);
+        }
+        for (int i = 0; i < k; i++) {
+            queue.push(rx[i], (int) lengths[i]);
+            if (counters != null) {
+                counters.request(lengths[i] - NetFeatures.HEADER);
+            }
+        }
+        return k;
     }
 
     /**

@@ -20,13 +20,16 @@ final class ReflectPair {
 
     private final NetDevice device;
     private final Receiver receiver = new Receiver();
-    private final DescriptorChain tx = new DescriptorChain(8);
+    private final DescriptorChain[] tx = new DescriptorChain[Receiver.BURST];
     private final java.lang.foreign.MemorySegment header = java.lang.foreign.Arena.ofAuto().allocate(16, 8);
     private Virtqueue txQueue;
     private QueueCounters txCounters;
 
     ReflectPair(NetDevice device) {
         this.device = device;
+        for (int i = 0; i < tx.length; i++) {
+            tx[i] = new DescriptorChain(8);
+        }
     }
 
     void features(long features) {
@@ -80,43 +83,67 @@ final class ReflectPair {
         int moved = 0;
         while (moved < BUDGET) {
             if (!device.linkUp()) {
-                if (!txq.pop(tx)) {
+                if (!txq.pop(tx[0])) {
                     break;
                 }
                 device.drops().linkDown.increment();
-                txq.push(tx, 0);
+                txq.push(tx[0], 0);
                 moved++;
                 continue;
             }
-            if (!receiver.hasBuffers() || !txq.pop(tx)) {
+            if (!receiver.hasBuffers()) {
                 break;
             }
-            long frame = tx.readableLength() - NetFeatures.HEADER;
-            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, header, device.negotiated(NetFeatures.CSUM))) {
-                device.drops().badHeader.increment();
-                txCounters.error();
-                txq.push(tx, 0);
-                moved++;
-                continue;
+            int n = 0;
+            while (n < Receiver.BURST && txq.pop(tx[n])) {
+                n++;
             }
-            int buffers = receiver.deliver(tx, frame, true);
-            if (buffers == Receiver.NO_ROOM) {
-                // Not enough receive room yet: leave the frame in the transmit ring for later.
-                txq.rewind(tx);
+            if (n == 0) {
                 break;
             }
-            if (buffers == Receiver.BAD_HEADER) {
-                device.drops().badHeader.increment();
-                txCounters.error();
-            } else if (buffers == Receiver.TOO_LONG) {
-                device.drops().tooLong.increment();
-                txCounters.error();
-            } else {
-                txCounters.request(frame);
+            // Plain frames that fit one buffer go in one burst; the others one by one.
+            int k = receiver.deliverPlain(tx, n, true);
+            for (int i = 0; i < k; i++) {
+                txCounters.request(tx[i].readableLength() - NetFeatures.HEADER);
+                txq.push(tx[i], 0);
             }
-            txq.push(tx, 0);
-            moved++;
+            for (int i = k; i < n; i++) {
+                if (!reflectOne(txq, tx[i])) {
+                    // Not enough receive room yet: this frame and the later ones wait in the ring.
+                    for (int j = n - 1; j >= i; j--) {
+                        txq.rewind(tx[j]);
+                    }
+                    return moved + i > 0;
+                }
+            }
+            moved += n;
         }
         return moved > 0;
+    }
+
+    /** Reflects one popped frame; false (nothing done) when the receive ring is short of room. */
+    private boolean reflectOne(Virtqueue txq, DescriptorChain chain) {
+        long frame = chain.readableLength() - NetFeatures.HEADER;
+        if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(chain, header, device.negotiated(NetFeatures.CSUM))) {
+            device.drops().badHeader.increment();
+            txCounters.error();
+            txq.push(chain, 0);
+            return true;
+        }
+        int buffers = receiver.deliver(chain, frame, true);
+        if (buffers == Receiver.NO_ROOM) {
+            return false;
+        }
+        if (buffers == Receiver.BAD_HEADER) {
+            device.drops().badHeader.increment();
+            txCounters.error();
+        } else if (buffers == Receiver.TOO_LONG) {
+            device.drops().tooLong.increment();
+            txCounters.error();
+        } else {
+            txCounters.request(frame);
+        }
+        txq.push(chain, 0);
+        return true;
     }
 }
