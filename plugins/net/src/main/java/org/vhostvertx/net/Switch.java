@@ -95,9 +95,8 @@ final class Switch {
     /** A frame the host sent on the tap (after the virtio-net header of chain); runs on lane 0's worker. */
     void fromTap(TapPort from, DescriptorChain chain, long frame) {
         long now = System.nanoTime();
-        // Bytes 12..23 of the chain: the MACs, little-endian words turned into 48-bit addresses.
-        long dst = Long.reverseBytes(chain.readLong(NetFeatures.HEADER)) >>> 16;
-        long src = Long.reverseBytes(chain.readLong(NetFeatures.HEADER + 4)) & 0xffff_ffff_ffffL;
+        long dst = destination(chain);
+        long src = source(chain);
         learn(src, from, now);
         Port to = (dst & (1L << 40)) != 0 ? null : lookup(dst, now);
         if (to == from) {
@@ -111,6 +110,16 @@ final class Switch {
                 }
             }
         }
+    }
+
+    /** The destination MAC of the frame after chain's virtio-net header, as a 48-bit number (first byte highest). */
+    static long destination(DescriptorChain chain) {
+        return Long.reverseBytes(chain.readLong(NetFeatures.HEADER)) >>> 16;
+    }
+
+    /** The source MAC of the frame after chain's virtio-net header, as a 48-bit number. */
+    static long source(DescriptorChain chain) {
+        return Long.reverseBytes(chain.readLong(NetFeatures.HEADER + 4)) & 0xffff_ffff_ffffL;
     }
 
     /** The frame from mac came in on port. */

@@ -7,7 +7,6 @@ import org.vhostvertx.worker.QueueCounters;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -47,8 +46,8 @@ final class SwitchPort implements Port {
         final DescriptorChain tx = new DescriptorChain(8);
         /** A frame handed over by another worker, as a chain (used by the receive side). */
         final DescriptorChain handedOver = new DescriptorChain(1);
-        final MemorySegment macs = Arena.ofAuto().allocate(16, 8);
-        final MemorySegment head = Arena.ofAuto().allocate(16, 8);
+        /** The header TxHeader checks is read into this. */
+        final MemorySegment header = Arena.ofAuto().allocate(16, 8);
         final Segmenter segmenter = new Segmenter();
     }
 
@@ -107,14 +106,6 @@ final class SwitchPort implements Port {
         return (queue, counters) -> forward(lanes[pair], pair, queue, counters);
     }
 
-    private static long mac(MemorySegment m, long offset) {
-        long v = 0;
-        for (int i = 0; i < 6; i++) {
-            v = (v << 8) | (m.get(ValueLayout.JAVA_BYTE, offset + i) & 0xff);
-        }
-        return v;
-    }
-
     private boolean forward(Lane lane, int pair, Virtqueue txq, QueueCounters counters) {
         DescriptorChain tx = lane.tx;
         int moved = 0;
@@ -122,7 +113,7 @@ final class SwitchPort implements Port {
         while (moved < BUDGET && txq.pop(tx)) {
             moved++;
             long frame = tx.readableLength() - NetFeatures.HEADER;
-            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, lane.macs, device.negotiated(NetFeatures.CSUM),
+            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, lane.header, device.negotiated(NetFeatures.CSUM),
                     device.negotiated(NetFeatures.HOST_TSO4), device.negotiated(NetFeatures.HOST_TSO6))) {
                 device.drops().badHeader.increment();
                 counters.error();
@@ -135,9 +126,8 @@ final class SwitchPort implements Port {
                 txq.push(tx, 0);
                 continue;
             }
-            tx.read(NetFeatures.HEADER, lane.macs, 0, 12);
-            long dst = mac(lane.macs, 0);
-            long src = mac(lane.macs, 6);
+            long dst = Switch.destination(tx);
+            long src = Switch.source(tx);
             sw.learn(src, this, now);
             boolean group = (dst & (1L << 40)) != 0;
             Port to = group ? null : sw.lookup(dst, now);
@@ -259,11 +249,11 @@ final class SwitchPort implements Port {
     /** Delivers into lane's receive queue; runs on the worker that owns it. */
     private void deliver(Lane lane, DescriptorChain from, long frame) {
         Receiver receiver = lane.receiver;
-        from.read(0, lane.head, 0, NetFeatures.HEADER);
-        int gsoType = TxHeader.gsoType(lane.head);
+        long w0 = from.readLong(0);
+        int gsoType = (int) (w0 >>> 8) & 0xff;
         if (gsoType != 0 && !receiver.takes(gsoType)) {
-            int l4 = Short.toUnsignedInt(lane.head.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
-            int mss = Short.toUnsignedInt(lane.head.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+            int l4 = (int) (w0 >>> 48);
+            int mss = (int) (w0 >>> 32) & 0xffff;
             if (!lane.segmenter.segment(from, frame, l4, mss, (h, hl, tx, pos, len) -> {
                 int r = receiver.deliverSegment(h, hl, tx, pos, len);
                 if (r <= 0) {

@@ -27,10 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NetSwitchLanesTest {
 
-    static final int HDR = 12;
+    static final int HDR = NetSwitchTest.HDR;
+    static final byte[] BROADCAST = NetSwitchTest.BROADCAST;
     static final byte[] MAC_A = {0x52, 0x54, 0, 0, 1, 0x0a};
     static final byte[] MAC_B = {0x52, 0x54, 0, 0, 1, 0x0b};
-    static final byte[] BROADCAST = {-1, -1, -1, -1, -1, -1};
 
     @TempDir
     static Path dir;
@@ -107,8 +107,7 @@ class NetSwitchLanesTest {
     }
 
     static JsonObject stats(String id) throws Exception {
-        return backend.vertx().eventBus().<JsonObject>request("vhost.control." + id, new JsonObject().put("action", "stats"))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+        return TestpmdSwitchTest.stats(backend, id);
     }
 
     static String worker(String id, int queue) throws Exception {
