@@ -9,6 +9,27 @@ package org.vhostvertx.device;
  *                       ones (CONFIG, INFLIGHT_SHMFD, RARP, NET_MTU ...)
  * @param queues         how many virtqueues the device has at most
  * @param maxQueueSize   the largest ring the device accepts
+ * @param maxChain       the most descriptors one buffer may have, direct and indirect ones together,
+ *                       as the device's own config fields promise the driver (blk and scsi:
+ *                       seg_max + 2); 0 when the device offers no such field, so the queue size
+ *                       limits a chain (virtio 1.2 §2.7.5.3.1, the same rule for both ring layouts)
  */
-public record DeviceSpec(int deviceId, long features, long protocolFeatures, int queues, int maxQueueSize) {
+public record DeviceSpec(int deviceId, long features, long protocolFeatures, int queues, int maxQueueSize,
+                         int maxChain) {
+
+    public DeviceSpec {
+        if (maxChain < 0) {
+            throw new IllegalArgumentException("maxChain " + maxChain + " is negative");
+        }
+    }
+
+    /** A device that offers no chain limit of its own: the queue size limits a chain. */
+    public DeviceSpec(int deviceId, long features, long protocolFeatures, int queues, int maxQueueSize) {
+        this(deviceId, features, protocolFeatures, queues, maxQueueSize, 0);
+    }
+
+    /** The most descriptors a chain may have on a queue of queueSize. */
+    public int chainLimit(int queueSize) {
+        return maxChain == 0 ? queueSize : maxChain;
+    }
 }

@@ -27,6 +27,7 @@ final class PackedVirtqueue implements Virtqueue {
     private final int size;
     private final VringAddresses addresses;
     private final boolean indirect;
+    private final int maxChain;
     private GuestMemory memory;
     private MemorySegment ring;
     private MemorySegment driverEvent;
@@ -39,7 +40,7 @@ final class PackedVirtqueue implements Virtqueue {
     private int signalledUsed;
     private boolean pushedSincePublish;
 
-    PackedVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base) {
+    PackedVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base, int maxChain) {
         if (size <= 0 || size > 32768) {
             throw new VirtqueueException("packed ring size " + size + " is not between 1 and 32768");
         }
@@ -49,6 +50,7 @@ final class PackedVirtqueue implements Virtqueue {
         this.size = size;
         this.addresses = addresses;
         this.indirect = (features & F_INDIRECT_DESC) != 0;
+        this.maxChain = maxChain;
         remap(memory);
         this.lastAvail = base & 0x7fff;
         this.availWrap = (base & 0x8000) != 0;
@@ -122,8 +124,11 @@ final class PackedVirtqueue implements Virtqueue {
                 if ((flags & DESC_F_NEXT) != 0) {
                     throw new VirtqueueException("indirect descriptor with NEXT set at " + i);
                 }
-                addIndirect(chain, addr, len);
+                addIndirect(chain, addr, len, slots - 1);
                 break;
+            }
+            if (slots > maxChain) {
+                throw chainTooLong(slots);
             }
             chain.add(memory, addr, len, (flags & DESC_F_WRITE) != 0);
             if ((flags & DESC_F_NEXT) == 0) {
@@ -144,10 +149,19 @@ final class PackedVirtqueue implements Virtqueue {
         return true;
     }
 
-    private void addIndirect(DescriptorChain chain, long addr, int len) {
+    private VirtqueueException chainTooLong(long descriptors) {
+        return new VirtqueueException("descriptor chain at " + lastAvail + " has " + descriptors
+                + " descriptors, more than the device's limit of " + maxChain);
+    }
+
+    /** Appends the indirect table at addr to a chain that already has direct descriptors. */
+    private void addIndirect(DescriptorChain chain, long addr, int len, int direct) {
         long tableLen = Integer.toUnsignedLong(len);
-        if (tableLen == 0 || (tableLen & 15) != 0 || tableLen / 16 > size) {
-            throw new VirtqueueException("indirect table length " + tableLen + " invalid for a ring of " + size);
+        if (tableLen == 0 || (tableLen & 15) != 0) {
+            throw new VirtqueueException("indirect table length " + tableLen + " is not a multiple of 16");
+        }
+        if (direct + tableLen / 16 > maxChain) {
+            throw chainTooLong(direct + tableLen / 16);
         }
         MemoryRegion r = memory.regionOfGpa(addr);
         if (r == null || addr - r.guestPhysAddr() + tableLen > r.size()) {

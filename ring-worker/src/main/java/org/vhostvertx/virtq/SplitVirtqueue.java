@@ -25,6 +25,7 @@ final class SplitVirtqueue implements Virtqueue {
     private final VringAddresses addresses;
     private final boolean eventIdx;
     private final boolean indirect;
+    private final int maxChain;
     private GuestMemory memory;
     private MemorySegment desc;
     private MemorySegment avail;
@@ -39,7 +40,7 @@ final class SplitVirtqueue implements Virtqueue {
     private int resubmitNext;
 
     SplitVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base,
-                   InflightRegion inflight) {
+                   InflightRegion inflight, int maxChain) {
         if (size <= 0 || size > 32768 || Integer.bitCount(size) != 1) {
             throw new VirtqueueException("split ring size " + size + " is not a power of 2 up to 32768");
         }
@@ -50,6 +51,7 @@ final class SplitVirtqueue implements Virtqueue {
         this.addresses = addresses;
         this.eventIdx = (features & F_EVENT_IDX) != 0;
         this.indirect = (features & F_INDIRECT_DESC) != 0;
+        this.maxChain = maxChain;
         remap(memory);
         this.lastAvail = base & 0xffff;
         this.shadowAvail = lastAvail;
@@ -142,9 +144,6 @@ final class SplitVirtqueue implements Virtqueue {
                 throw new VirtqueueException("descriptor chain from head " + head
                         + " is longer than its table of " + tableSize + " (a loop?)");
             }
-            if (++total > size && !inIndirect) {
-                throw new VirtqueueException("descriptor chain from head " + head + " longer than the queue");
-            }
             long at = tableBase + 16L * i;
             long addr = table.get(U64, at);
             int len = table.get(U32, at + 8);
@@ -161,8 +160,11 @@ final class SplitVirtqueue implements Virtqueue {
                     throw new VirtqueueException("indirect descriptor with NEXT set (head " + head + ")");
                 }
                 long tableLen = Integer.toUnsignedLong(len);
-                if (tableLen == 0 || (tableLen & 15) != 0 || tableLen / 16 > 65536) {
+                if (tableLen == 0 || (tableLen & 15) != 0) {
                     throw new VirtqueueException("indirect table length " + tableLen + " is not a multiple of 16");
+                }
+                if (total + tableLen / 16 > maxChain) {
+                    throw chainTooLong(head, total + tableLen / 16);
                 }
                 MemoryRegion r = memory.regionOfGpa(addr);
                 if (r == null || addr - r.guestPhysAddr() + tableLen > r.size()) {
@@ -177,6 +179,9 @@ final class SplitVirtqueue implements Virtqueue {
                 i = 0;
                 continue;
             }
+            if (++total > maxChain) {
+                throw chainTooLong(head, total);
+            }
             chain.add(memory, addr, len, (flags & DESC_F_WRITE) != 0);
             if ((flags & DESC_F_NEXT) == 0) {
                 return;
@@ -186,6 +191,11 @@ final class SplitVirtqueue implements Virtqueue {
             }
             i = next;
         }
+    }
+
+    private VirtqueueException chainTooLong(int head, long descriptors) {
+        return new VirtqueueException("descriptor chain from head " + head + " has " + descriptors
+                + " descriptors, more than the device's limit of " + maxChain);
     }
 
     @Override

@@ -59,22 +59,33 @@ public interface Virtqueue {
     /** VIRTIO_RING_F_INDIRECT_DESC. */
     long F_INDIRECT_DESC = 1L << 28;
 
-    /** Creates the queue for the negotiated features, starting from the state of SET_VRING_BASE. */
+    /**
+     * Creates the queue for the negotiated features, starting from the state of SET_VRING_BASE; a
+     * chain may have as many descriptors as the queue has entries.
+     */
     static Virtqueue create(GuestMemory memory, int size, VringAddresses addresses, long features, int base) {
-        return create(memory, size, addresses, features, base, null);
+        return create(memory, size, addresses, features, base, null, size);
     }
 
     /**
      * As {@link #create(GuestMemory, int, VringAddresses, long, int)}, tracking in-flight buffers in
      * inflight (INFLIGHT_SHMFD) when it is not null. With tracking, a split ring's start state comes
      * from the ring and the region, not from base. Packed rings are not tracked.
+     *
+     * <p>maxChain is the most descriptors one buffer may have, direct and indirect ones counted
+     * together, on either layout: what the device promised the driver (e.g. blk's seg_max + 2), or
+     * the queue size where it promised nothing. A longer chain breaks the queue like any other
+     * violation of the ring's rules.
      */
     static Virtqueue create(GuestMemory memory, int size, VringAddresses addresses, long features, int base,
-                            MemorySegment inflight) {
+                            MemorySegment inflight, int maxChain) {
+        if (maxChain < 1) {
+            throw new IllegalArgumentException("a chain limit of " + maxChain + " descriptors");
+        }
         if ((features & F_RING_PACKED) != 0) {
-            return new PackedVirtqueue(memory, size, addresses, features, base);
+            return new PackedVirtqueue(memory, size, addresses, features, base, maxChain);
         }
         InflightRegion region = inflight == null ? null : new InflightRegion(inflight, size, features);
-        return new SplitVirtqueue(memory, size, addresses, features, base, region);
+        return new SplitVirtqueue(memory, size, addresses, features, base, region, maxChain);
     }
 }

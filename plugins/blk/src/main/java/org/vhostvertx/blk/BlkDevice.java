@@ -13,6 +13,8 @@ public final class BlkDevice implements VirtioDevice {
 
     static final int DEVICE_ID = 2;
     static final int MAX_QUEUE_SIZE = 1024;
+    /** Data segments per request we offer (config seg_max); a chain adds the header and the status. */
+    static final int SEG_MAX = MAX_QUEUE_SIZE - 2;
     /** vhost-user protocol feature CONFIG: QEMU's vhost-user-blk reads the config space from us. */
     private static final long PROTOCOL_CONFIG = 1L << 9;
     /** vhost-user protocol feature INFLIGHT_SHMFD: a restarted back end resumes requests in flight. */
@@ -41,12 +43,13 @@ public final class BlkDevice implements VirtioDevice {
         if (readOnly) {
             f |= BlkFeatures.RO;
         }
-        return new DeviceSpec(DEVICE_ID, f, PROTOCOL_CONFIG | PROTOCOL_INFLIGHT_SHMFD, queues, MAX_QUEUE_SIZE);
+        return new DeviceSpec(DEVICE_ID, f, PROTOCOL_CONFIG | PROTOCOL_INFLIGHT_SHMFD, queues, MAX_QUEUE_SIZE,
+                SEG_MAX + 2);
     }
 
     @Override
     public byte[] config() {
-        return BlkConfigSpace.encode(store.size() / 512, MAX_QUEUE_SIZE - 2, blockSize, queues, writeback);
+        return BlkConfigSpace.encode(store.size() / 512, SEG_MAX, blockSize, queues, writeback);
     }
 
     @Override

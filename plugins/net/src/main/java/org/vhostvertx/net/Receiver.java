@@ -188,8 +188,8 @@ final class Receiver {
         for (; m < n && m < BURST; m++) {
             DescriptorChain c = tx[m];
             long frameLength = c.readableLength() - NetFeatures.HEADER;
-            long w0 = c.readLong(0);
-            if ((w0 & 0xffff) != 0 || frameLength < NetFeatures.ETH_HEADER) {
+            // The length first: a chain shorter than a header has no word to read.
+            if (frameLength < NetFeatures.ETH_HEADER || (c.readLong(0) & 0xffff) != 0) {
                 break;
             }
             long w1 = c.readLong(8);

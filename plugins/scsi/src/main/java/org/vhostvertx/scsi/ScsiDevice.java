@@ -25,6 +25,11 @@ import java.util.concurrent.TimeUnit;
 public final class ScsiDevice implements VirtioDevice {
 
     static final int MAX_QUEUE_SIZE = 1024;
+    /**
+     * Data segments per command we offer (config seg_max); a chain adds the request and the
+     * response. QEMU keeps its own config space (seg_max = its queue size - 2, or 126), never more.
+     */
+    static final int SEG_MAX = MAX_QUEUE_SIZE - 2;
     private static final int MAX_PENDING_EVENTS = 64;
     /** Removed LUNs are closed this long after, when no command can still be using them. */
     private static final long CLOSE_DELAY_SECONDS = 5;
@@ -104,12 +109,12 @@ public final class ScsiDevice implements VirtioDevice {
         // No CONFIG protocol feature: QEMU's vhost-user-scsi keeps the config space itself (and warns
         // when a back end offers it); GET_CONFIG still answers for front ends that ask.
         return new DeviceSpec(VirtioScsi.DEVICE_ID, VirtioScsi.F_HOTPLUG | VirtioScsi.F_CHANGE, 0,
-                VirtioScsi.FIRST_REQUEST_QUEUE + requestQueues, MAX_QUEUE_SIZE);
+                VirtioScsi.FIRST_REQUEST_QUEUE + requestQueues, MAX_QUEUE_SIZE, SEG_MAX + 2);
     }
 
     @Override
     public byte[] config() {
-        return ScsiConfigSpace.encode(requestQueues, MAX_QUEUE_SIZE - 2, 0xffff, 128);
+        return ScsiConfigSpace.encode(requestQueues, SEG_MAX, 0xffff, 128);
     }
 
     @Override

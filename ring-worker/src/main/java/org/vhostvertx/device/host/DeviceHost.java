@@ -214,7 +214,8 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         if (q.size() > device.spec().maxQueueSize()) {
             return Future.failedFuture("queue size " + q.size() + " exceeds the maximum " + device.spec().maxQueueSize());
         }
-        Virtqueue queue = Virtqueue.create(q.memory(), q.size(), q.addresses(), q.features(), q.base(), q.inflight());
+        Virtqueue queue = Virtqueue.create(q.memory(), q.size(), q.addresses(), q.features(), q.base(), q.inflight(),
+                device.spec().chainLimit(q.size()));
         QueueHandler handler = device.queueHandler(q.index(), q.features());
         String group = device.queueGroup(q.index());
         RingWorker worker = pool.acquire(group);

@@ -45,7 +45,7 @@ class InflightRecoveryTest {
             int b = driver.add(DriverRing.Buf.out(buf, 32));
             int c = driver.add(DriverRing.Buf.out(buf, 48));
 
-            Virtqueue first = Virtqueue.create(memory, 16, addresses, FEATURES, 0, inflight);
+            Virtqueue first = Virtqueue.create(memory, 16, addresses, FEATURES, 0, inflight, 16);
             DescriptorChain chainA = new DescriptorChain();
             DescriptorChain chainB = new DescriptorChain();
             DescriptorChain chainC = new DescriptorChain();
@@ -57,7 +57,7 @@ class InflightRecoveryTest {
             // The device dies here, holding a and c.
 
             int d = driver.add(DriverRing.Buf.out(buf, 64));
-            Virtqueue second = Virtqueue.create(memory, 16, addresses, FEATURES, 1 /* QEMU: used idx */, inflight);
+            Virtqueue second = Virtqueue.create(memory, 16, addresses, FEATURES, 1 /* QEMU: used idx */, inflight, 16);
             List<Integer> served = new ArrayList<>();
             DescriptorChain chain = new DescriptorChain();
             while (second.pop(chain)) {
