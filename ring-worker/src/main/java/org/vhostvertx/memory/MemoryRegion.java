@@ -50,8 +50,12 @@ public final class MemoryRegion implements AutoCloseable {
         Arena arena = Arena.ofShared();
         long address = p.address();
         MemorySegment whole = p.reinterpret(mapLen, arena, s -> Linux.munmap(address, mapLen));
-        return new MemoryRegion(guestPhysAddr, size, userAddr, mmapOffset, arena,
-                MemorySegment.ofAddress(address + mmapOffset).reinterpret(size));
+        // A slice of the arena's segment, never a global-scope view of the address: every access
+        // checks that the arena is alive, so one that races with REM_MEM_REG or a new memory
+        // table throws IllegalStateException (the queue fails) instead of a SIGSEGV that would take
+        // the JVM and every device with it. Closing a shared arena waits until no thread is inside
+        // an access, so the unmap never pulls memory from under a copy in progress.
+        return new MemoryRegion(guestPhysAddr, size, userAddr, mmapOffset, arena, whole.asSlice(mmapOffset, size));
     }
 
     public long guestPhysAddr() {
