@@ -1,5 +1,7 @@
 package org.vhostvertx.test.net;
 
+import org.vhostvertx.test.frontend.RealClients;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -10,8 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * DPDK's dpdk-testpmd, unmodified, as a real vhost-user client (virtio-user port) or as the vhost
@@ -48,14 +48,9 @@ final class Testpmd {
         return null;
     }
 
-    /** Skips on a developer machine without DPDK; fails in CI, which must run real clients. */
+    /** Fails without DPDK, unless real clients were waived (see {@link RealClients}). */
     static void require() {
-        String reason = unavailableReason();
-        if (System.getenv("CI") != null) {
-            assertTrue(reason == null, "CI must run the DPDK tests: " + reason);
-        } else {
-            assumeTrue(reason == null, reason);
-        }
+        RealClients.require("DPDK testpmd test", unavailableReason());
     }
 
     /** As {@link #run}, on another thread, so the test can watch our side while testpmd runs. */
