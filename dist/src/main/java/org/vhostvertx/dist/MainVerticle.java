@@ -50,10 +50,14 @@ public class MainVerticle extends VerticleBase {
         Map<String, DeviceFactory> factories = factories();
         Configuration conf;
         try {
-            conf = Configuration.parse(json, factories.keySet());
+            conf = Configuration.parse(json, factories);
         } catch (ConfigException e) {
             return Future.failedFuture(new ConfigException("configuration refused: " + e.getMessage()));
         }
+        conf.devices().stream().map(Configuration.Device::type).distinct()
+                .filter(type -> factories.get(type).deviceFields().isEmpty())
+                .forEach(type -> LOG.warning("the " + type + " plugin does not declare its device fields"
+                        + " (DeviceFactory.deviceFields): a misspelt field of a " + type + " device is not refused"));
         for (DeviceFactory f : factories.values()) {
             try {
                 f.configure(json);

@@ -1,21 +1,13 @@
 package org.vhostvertx.dist;
 
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The blk plugin's own fields, refused at deployment with the device and the field named. */
@@ -23,17 +15,6 @@ class BlkConfigurationTest {
 
     @TempDir
     Path dir;
-    Vertx vertx;
-
-    @BeforeEach
-    void vertx() {
-        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
 
     @ParameterizedTest(name = "{0} = {1}")
     @CsvSource(delimiter = '|', value = {
@@ -45,15 +26,12 @@ class BlkConfigurationTest {
             "serial | \"a serial that is far too long\" | \"serial\"",
             "ram | 1 | \"ram\"",
     })
-    void blkFieldsAreChecked(String field, String json, String named) {
+    void blkFieldsAreChecked(String field, String json, String named) throws Exception {
         JsonObject device = new JsonObject().put("id", "disk0").put("type", "blk")
                 .put("socket", dir.resolve("d.sock").toString()).put("image", dir.resolve("d.img").toString())
                 .put("size", "1M").put(field, io.vertx.core.json.Json.decodeValue(json));
         JsonObject config = new JsonObject().put("devices", new JsonArray().add(device));
-        ExecutionException e = assertThrows(ExecutionException.class, () -> vertx.deployVerticle(new MainVerticle(),
-                new DeploymentOptions().setConfig(config)).toCompletionStage().toCompletableFuture()
-                .get(10, TimeUnit.SECONDS));
-        String message = e.getCause().getMessage();
+        String message = Start.refusal(config).orElseThrow(() -> new AssertionError("started with " + config));
         assertTrue(message.startsWith("configuration refused: devices[0] (\"disk0\")"), message);
         assertTrue(message.contains(named), message);
     }

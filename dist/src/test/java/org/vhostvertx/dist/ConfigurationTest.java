@@ -5,8 +5,14 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.vhostvertx.device.DeviceContext;
+import org.vhostvertx.device.DeviceFactory;
+import org.vhostvertx.device.VirtioDevice;
 
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A wrong configuration is refused with a message naming the field. */
 class ConfigurationTest {
 
-    static final Set<String> TYPES = Set.of("blk");
+    /** The plugins on the class path: blk, net and scsi. */
+    static final Map<String, DeviceFactory> TYPES = MainVerticle.factories();
 
     static JsonObject valid() {
         return new JsonObject().put("devices", new JsonArray().add(new JsonObject().put("id", "disk0")
@@ -50,7 +57,7 @@ class ConfigurationTest {
     @CsvSource(delimiter = '|', value = {
             "id | \"a b\" | devices[0].id",
             "id | 7 | devices[0].id",
-            "type | \"floppy\" | devices[0].type",
+            "type | \"floppy\" | devices[0].type \"floppy\" is not a known device type; known: [blk, net, scsi]",
             "socket | \"\" | devices[0].socket",
             "mode | \"listen\" | devices[0].mode",
             "socketPermissions | \"0600\" | devices[0].socketPermissions",
@@ -72,5 +79,71 @@ class ConfigurationTest {
         c.getJsonArray("devices").getJsonObject(1).put("id", "disk1");
         assertTrue(assertThrows(ConfigException.class, () -> Configuration.parse(c, TYPES)).getMessage()
                 .contains("devices[1].socket"));
+    }
+
+    @Test
+    void aMisspeltTopLevelFieldIsRefused() {
+        JsonObject c = valid().put("workerz", 3);
+        assertEquals("\"workerz\" is not a field; did you mean \"workers\"?",
+                assertThrows(ConfigException.class, () -> Configuration.parse(c, TYPES)).getMessage());
+    }
+
+    @Test
+    void aPluginsTopLevelFieldIsAcceptedAndItsMisspellingRefused() {
+        JsonObject c = valid().put("switches", new JsonArray());
+        assertEquals(1, Configuration.parse(c, TYPES).devices().size());
+        c.put("switchs", c.remove("switches"));
+        assertEquals("\"switchs\" is not a field; did you mean \"switches\"?",
+                assertThrows(ConfigException.class, () -> Configuration.parse(c, TYPES)).getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "blk  | sockets  | devices[0].sockets is not a field; did you mean \"socket\"?",
+            "blk  | Mode     | devices[0].Mode is not a field; did you mean \"mode\"?",
+            "blk  | readonly | devices[0].readonly is not a field; did you mean \"readOnly\"?",
+            "scsi | lun      | devices[0].lun is not a field; did you mean \"luns\"?",
+            "net  | swtich   | devices[0].swtich is not a field; did you mean \"switch\"?",
+            "net  | bridge   | devices[0].bridge is not a field; known fields: id, mac, mode, mtu, port, queues, "
+                    + "reconnectMillis, socket, socketPermissions, switch, type",
+    })
+    void aMisspeltDeviceFieldIsRefused(String type, String field, String message) {
+        JsonObject c = valid();
+        JsonObject device = c.getJsonArray("devices").getJsonObject(0).put("type", type);
+        device.remove("image");
+        device.remove("size");
+        device.put(field, 1);
+        assertEquals(message, assertThrows(ConfigException.class, () -> Configuration.parse(c, TYPES)).getMessage());
+    }
+
+    /** A plugin written before deviceFields existed declares nothing: its devices' fields pass unchecked. */
+    @Test
+    void anUndeclaringPluginsFieldsPass() {
+        Map<String, DeviceFactory> types = new TreeMap<>(TYPES);
+        types.put("old", new Plugin("old", Optional.empty()));
+        JsonObject c = valid();
+        c.getJsonArray("devices").getJsonObject(0).put("type", "old").put("anything", true);
+        assertEquals("old", Configuration.parse(c, types).devices().getFirst().type());
+    }
+
+    @Test
+    void aPluginWithNoFieldsOfItsOwnTakesOnlyTheCommonOnes() {
+        Map<String, DeviceFactory> types = new TreeMap<>(TYPES);
+        types.put("bare", new Plugin("bare", Optional.of(Set.of())));
+        JsonObject c = valid();
+        JsonObject device = c.getJsonArray("devices").getJsonObject(0).put("type", "bare");
+        assertEquals("devices[0].image is not a field; known fields: id, mode, reconnectMillis, socket, "
+                + "socketPermissions, type", assertThrows(ConfigException.class, () -> Configuration.parse(c, types))
+                .getMessage());
+        device.remove("image");
+        device.remove("size");
+        assertEquals("bare", Configuration.parse(c, types).devices().getFirst().type());
+    }
+
+    record Plugin(String type, Optional<Set<String>> deviceFields) implements DeviceFactory {
+        @Override
+        public VirtioDevice create(JsonObject config, DeviceContext context) {
+            throw new UnsupportedOperationException("parse only");
+        }
     }
 }

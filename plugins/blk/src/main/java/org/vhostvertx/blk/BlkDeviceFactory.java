@@ -11,6 +11,8 @@ import org.vhostvertx.device.DeviceFactory;
 import org.vhostvertx.device.VirtioDevice;
 
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Makes blk devices from configuration: {@code "image"} (a raw file, created sparse at
@@ -22,6 +24,11 @@ public final class BlkDeviceFactory implements DeviceFactory {
     @Override
     public String type() {
         return "blk";
+    }
+
+    @Override
+    public Optional<Set<String>> deviceFields() {
+        return Optional.of(Set.of("image", "ram", "size", "readOnly", "queues", "blockSize", "serial"));
     }
 
     @Override

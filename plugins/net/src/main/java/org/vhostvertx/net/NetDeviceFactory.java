@@ -9,6 +9,8 @@ import org.vhostvertx.device.VirtioDevice;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Makes net devices: {@code "port": "switch"} (default, with {@code "switch": NAME}, default
@@ -17,9 +19,22 @@ import java.util.HexFormat;
  */
 public final class NetDeviceFactory implements DeviceFactory {
 
+    /** The fields of an entry of the top-level "switches". */
+    static final Set<String> SWITCH_FIELDS = Set.of("name", "tap", "offloads");
+
     @Override
     public String type() {
         return "net";
+    }
+
+    @Override
+    public Optional<Set<String>> deviceFields() {
+        return Optional.of(Set.of("port", "switch", "mac", "mtu", "queues"));
+    }
+
+    @Override
+    public Set<String> topLevelFields() {
+        return Set.of("switches");
     }
 
     private final java.util.List<Switch> withTaps = new java.util.ArrayList<>();
@@ -39,6 +54,9 @@ public final class NetDeviceFactory implements DeviceFactory {
             throw new DeviceException("\"switches\" must be an array of {\"name\": ..., \"tap\": ...}");
         }
         for (int i = 0; i < list.size(); i++) {
+            if (list.getValue(i) instanceof JsonObject entry) {
+                ConfigFields.onlyKnown(entry, "switches[" + i + "]", SWITCH_FIELDS);
+            }
             if (!(list.getValue(i) instanceof JsonObject s) || !(s.getValue("name") instanceof String name)
                     || !name.matches("[A-Za-z0-9_.-]{1,32}")) {
                 throw new DeviceException("switches[" + i + "].name must be a switch name of 1 to 32 of A-Z a-z 0-9 _ . -");

@@ -7,6 +7,7 @@ import org.vhostvertx.storage.ImageStore;
 import org.vhostvertx.storage.Sizes;
 
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * One LUN as configured (an entry of "luns", or the body of a "lun-add" action): {@code image}
@@ -14,6 +15,13 @@ import java.nio.file.Path;
  * {@code vendor} (8 characters at most), {@code product} (16), {@code revision} (4), {@code serial}.
  */
 final class LunSpec {
+
+    /**
+     * The fields of a LUN object. {@link #open} leaves refusing others to its caller, which knows
+     * what else its object carries (a lun-add request: the action and the LUN number).
+     */
+    static final Set<String> FIELDS = Set.of("image", "ram", "size", "readOnly", "vendor", "product", "revision",
+            "serial");
 
     private LunSpec() {
     }

@@ -2,6 +2,7 @@ package org.vhostvertx.scsi;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.ConfigFields;
 import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceSpec;
@@ -11,11 +12,14 @@ import org.vhostvertx.storage.Sizes;
 
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A virtio-scsi device (id 8): one target with LUNs on image files or RAM. Queue 0 is the control
@@ -38,6 +42,10 @@ public final class ScsiDevice implements VirtioDevice {
         t.setDaemon(true);
         return t;
     });
+
+    /** A lun-add request: its action, the LUN number it may pick, and a LUN object's fields. */
+    private static final Set<String> LUN_ADD_FIELDS = Stream.concat(Stream.of("action", "lun"),
+            LunSpec.FIELDS.stream()).collect(Collectors.toUnmodifiableSet());
 
     private final DeviceContext context;
     private final int requestQueues;
@@ -153,6 +161,8 @@ public final class ScsiDevice implements VirtioDevice {
     }
 
     private JsonObject addLun(JsonObject args) {
+        // The LUN object of the configuration, so a misspelt field is refused here too.
+        ConfigFields.onlyKnown(args, "lun", LUN_ADD_FIELDS);
         int number;
         if (args.getValue("lun") != null) {
             number = lunArgument(args);

@@ -8,6 +8,9 @@ import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceFactory;
 import org.vhostvertx.device.VirtioDevice;
 
+import java.util.Optional;
+import java.util.Set;
+
 /**
  * Makes scsi devices: {@code "luns": [{...}, ...]} (LUN numbers in list order, see {@link LunSpec})
  * and {@code "queues"}, the number of request queues.
@@ -17,6 +20,11 @@ public final class ScsiDeviceFactory implements DeviceFactory {
     @Override
     public String type() {
         return "scsi";
+    }
+
+    @Override
+    public Optional<Set<String>> deviceFields() {
+        return Optional.of(Set.of("luns", "queues"));
     }
 
     @Override
@@ -31,6 +39,7 @@ public final class ScsiDeviceFactory implements DeviceFactory {
                 if (!(luns.getValue(i) instanceof JsonObject lun)) {
                     throw new DeviceException("luns[" + i + "] must be an object");
                 }
+                ConfigFields.onlyKnown(lun, "luns[" + i + "]", LunSpec.FIELDS);
                 device.add(LunSpec.open(lun, "luns[" + i + "]", i, context.id()));
             }
         } catch (RuntimeException e) {

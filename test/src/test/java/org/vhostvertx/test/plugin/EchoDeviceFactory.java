@@ -13,6 +13,8 @@ import org.vhostvertx.worker.QueueCounters;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * A device type that lives outside this project's modules, found by ServiceLoader from the test
@@ -25,6 +27,11 @@ public final class EchoDeviceFactory implements DeviceFactory {
     @Override
     public String type() {
         return "echo";
+    }
+
+    @Override
+    public Optional<Set<String>> deviceFields() {
+        return Optional.of(Set.of("greeting"));
     }
 
     @Override
