@@ -18,15 +18,18 @@ public interface DeviceContext {
 
     /**
      * Runs task on the worker that owns queue index (nothing happens if it is not running), where
-     * it may use that queue's handler state without locks: e.g. a frame the control plane injects.
+     * it may use that queue's handler state without locks: e.g. a frame another worker hands over.
+     * Any thread may call it; the task goes straight onto the worker's queue of posted work, which
+     * the worker drains every round (no event loop, no future). A task that throws breaks that queue.
      */
     default void runOnWorker(int index, Runnable task) {
         runOnWorker(index, task, () -> { });
     }
 
     /**
-     * As above; when the queue is not running, notRunning runs instead (on the device host's
-     * event loop), so a task that carries a resource can give it back.
+     * As above; when the queue is not running (or stops before the task's turn), notRunning runs
+     * instead, on whichever thread finds out (the caller, the worker, or the one that stops it), so
+     * a task that carries a resource can give it back: it must be safe on any thread.
      */
     void runOnWorker(int index, Runnable task, Runnable notRunning);
 }

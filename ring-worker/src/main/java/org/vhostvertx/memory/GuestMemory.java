@@ -117,13 +117,4 @@ public final class GuestMemory {
         }
         return r.segment().asSlice(off, len);
     }
-
-    /** The guest-physical address of front-end virtual address uva. */
-    public long uvaToGpa(long uva) {
-        MemoryRegion r = regionOfUva(uva);
-        if (r == null) {
-            throw new GuestMemoryException(String.format("uva 0x%x is outside guest memory", uva));
-        }
-        return r.guestPhysAddr() + (uva - r.userAddr());
-    }
 }

@@ -58,10 +58,6 @@ public final class DescriptorChain {
         return writableLength;
     }
 
-    public int pieceCount() {
-        return count;
-    }
-
     void reset(int id) {
         this.id = id;
         this.ringSlots = 0;

@@ -34,6 +34,8 @@ final class PackedVirtqueue implements Virtqueue {
     private MemorySegment deviceEvent;
 
     private int lastAvail;
+    /** Popped and not yet pushed or rewound. */
+    private int inFlight;
     private boolean availWrap;
     private int usedIdx;
     private boolean usedWrap;
@@ -146,6 +148,7 @@ final class PackedVirtqueue implements Virtqueue {
             lastAvail -= size;
             availWrap = !availWrap;
         }
+        inFlight++;
         return true;
     }
 
@@ -181,6 +184,7 @@ final class PackedVirtqueue implements Virtqueue {
 
     @Override
     public void rewind(DescriptorChain chain) {
+        inFlight--;
         lastAvail -= chain.ringSlots();
         if (lastAvail < 0) {
             lastAvail += size;
@@ -190,6 +194,7 @@ final class PackedVirtqueue implements Virtqueue {
 
     @Override
     public void push(DescriptorChain chain, int writtenLength) {
+        inFlight--;
         long at = 16L * usedIdx;
         ring.set(U32, at + 8, writtenLength);
         ring.set(U16, at + 12, (short) chain.id());
@@ -247,6 +252,11 @@ final class PackedVirtqueue implements Virtqueue {
         deviceEvent.set(U16, 2, (short) EVENT_ENABLE);
         VarHandle.fullFence();
         return hasAvailable();
+    }
+
+    @Override
+    public int inFlight() {
+        return inFlight;
     }
 
     @Override

@@ -32,6 +32,8 @@ final class SplitVirtqueue implements Virtqueue {
     private MemorySegment used;
 
     private int lastAvail;
+    /** Popped and not yet pushed or rewound. */
+    private int inFlight;
     private int shadowAvail;
     private int usedIdx;
     private int publishedUsed;
@@ -103,6 +105,7 @@ final class SplitVirtqueue implements Virtqueue {
     public boolean pop(DescriptorChain chain) {
         if (resubmitNext < resubmit.length) {
             walk(resubmit[resubmitNext++], chain);
+            inFlight++;
             return true;
         }
         if (lastAvail == shadowAvail) {
@@ -121,6 +124,7 @@ final class SplitVirtqueue implements Virtqueue {
         int head = Short.toUnsignedInt(avail.get(U16, 4 + 2L * (lastAvail & (size - 1))));
         lastAvail = (lastAvail + 1) & 0xffff;
         walk(head, chain);
+        inFlight++;
         if (inflight != null) {
             inflight.taken(head);
         }
@@ -200,6 +204,7 @@ final class SplitVirtqueue implements Virtqueue {
 
     @Override
     public void rewind(DescriptorChain chain) {
+        inFlight--;
         if (inflight != null) {
             throw new IllegalStateException("cannot rewind a queue with inflight tracking");
         }
@@ -208,6 +213,7 @@ final class SplitVirtqueue implements Virtqueue {
 
     @Override
     public void push(DescriptorChain chain, int writtenLength) {
+        inFlight--;
         long at = 4 + 8L * (usedIdx & (size - 1));
         used.set(U32, at, chain.id());
         used.set(U32, at + 4, writtenLength);
@@ -258,6 +264,11 @@ final class SplitVirtqueue implements Virtqueue {
         }
         VarHandle.fullFence();
         return hasAvailable();
+    }
+
+    @Override
+    public int inFlight() {
+        return inFlight;
     }
 
     @Override

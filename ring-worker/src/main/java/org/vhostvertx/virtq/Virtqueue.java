@@ -46,6 +46,9 @@ public interface Virtqueue {
     /** True when the driver has made a buffer available that was not popped yet. */
     boolean hasAvailable();
 
+    /** Buffers taken from the driver and not yet returned (popped, neither pushed nor rewound). */
+    int inFlight();
+
     /** The ring state for VHOST_USER_GET_VRING_BASE. */
     int vringBase();
 

@@ -55,6 +55,7 @@ public final class QueueCounters {
         ERRORS.setRelease(this, errors + 1);
     }
 
+    /** How many buffers the device holds (taken from the driver, not yet returned), after a round. */
     public void inFlight(long n) {
         IN_FLIGHT.setRelease(this, n);
     }

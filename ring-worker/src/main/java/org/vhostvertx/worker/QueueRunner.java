@@ -93,6 +93,7 @@ public final class QueueRunner {
         if (queue.publish()) {
             call();
         }
+        counters.inFlight(queue.inFlight());
     }
 
     void call() {

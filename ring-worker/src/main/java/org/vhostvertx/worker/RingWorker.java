@@ -38,9 +38,17 @@ public final class RingWorker implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     /** Submitted tasks not finished yet: refused at close if the thread ended before running them. */
     private final Set<CompletableFuture<?>> open = ConcurrentHashMap.newKeySet();
+    /** Work other threads hand to one of our queues (see post): drained every round. */
+    private final ConcurrentLinkedQueue<Posted> posted = new ConcurrentLinkedQueue<>();
     private final List<QueueRunner> runners = new ArrayList<>();
     private final Thread thread;
     private volatile boolean stopping;
+    /** Set while the thread is (about to be) blocked in epoll: only then must a poster wake it. */
+    private volatile boolean sleeping;
+    private boolean closed;
+
+    private record Posted(QueueRunner runner, Runnable task, Runnable notRunning) {
+    }
 
     public RingWorker(String name, long pollNanos) {
         this.name = name;
@@ -96,6 +104,49 @@ public final class RingWorker implements AutoCloseable {
         });
     }
 
+    /**
+     * Runs task on this worker between rounds if runner is still attached to it, else notRunning
+     * (on whichever thread finds out: the worker, or the poster when the worker has stopped), so a
+     * task that carries a resource (a frame buffer) can give it back. Any thread may post; it costs
+     * one small object and, only while the worker sleeps, one eventfd write. A task that throws
+     * breaks runner's queue, as its handler throwing would.
+     */
+    public void post(QueueRunner runner, Runnable task, Runnable notRunning) {
+        posted.add(new Posted(runner, task, notRunning));
+        if (stopping && !thread.isAlive()) {
+            refusePosted();
+        } else if (sleeping) {
+            wakeup.signal();
+        }
+    }
+
+    private void runPosted() {
+        Posted p;
+        while ((p = posted.poll()) != null) {
+            if (!runners.contains(p.runner())) {
+                p.notRunning().run();
+                continue;
+            }
+            try {
+                p.task().run();
+            } catch (RuntimeException | InternalError e) {
+                fail(p.runner(), e);
+            }
+        }
+    }
+
+    /** The worker has stopped: what was posted will never run. */
+    private void refusePosted() {
+        Posted p;
+        while ((p = posted.poll()) != null) {
+            try {
+                p.notRunning().run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, name + ": giving back a task that could not run failed", e);
+            }
+        }
+    }
+
     /** Serves runner once on this worker, if it is still attached (a device woke it). */
     public void wake(QueueRunner runner) {
         commands.add(() -> {
@@ -135,6 +186,7 @@ public final class RingWorker implements AutoCloseable {
         long idleSince = System.nanoTime();
         while (!stopping) {
             runCommands();
+            runPosted();
             boolean work = false;
             for (int i = 0; i < runners.size(); i++) {
                 work |= serviceSafely(runners.get(i));
@@ -151,7 +203,10 @@ public final class RingWorker implements AutoCloseable {
                 Thread.onSpinWait();
                 continue;
             }
-            if (!enableKicks() && commands.isEmpty()) {
+            // Posters read sleeping after adding: set it before looking at their queue, so one of
+            // us always sees the other and no post waits for an unrelated wake-up.
+            sleeping = true;
+            if (!enableKicks() && commands.isEmpty() && posted.isEmpty()) {
                 int n = Linux.epollWait(epfd, events, MAX_EVENTS, hasPollingOnlyQueue() ? 1 : -1);
                 for (int i = 0; i < n; i++) {
                     long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * Linux.EPOLL_EVENT_SIZE + 4);
@@ -162,10 +217,12 @@ public final class RingWorker implements AutoCloseable {
                     }
                 }
             }
+            sleeping = false;
             disableKicks();
             idleSince = System.nanoTime();
         }
         runCommands();
+        refusePosted();
     }
 
     private boolean hasPollingOnlyQueue() {
@@ -258,8 +315,13 @@ public final class RingWorker implements AutoCloseable {
         }
     }
 
+    /** Stops the thread and releases its descriptors; a second call does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         stopping = true;
         wakeup.signal();
         try {
@@ -271,6 +333,7 @@ public final class RingWorker implements AutoCloseable {
             for (CompletableFuture<?> f : open) {
                 f.completeExceptionally(stoppedException());
             }
+            refusePosted();
         }
         Linux.close(epfd);
         wakeup.close();

@@ -50,10 +50,6 @@ public final class RingWorkerPool implements AutoCloseable {
         }
     }
 
-    public List<RingWorker> workers() {
-        return List.copyOf(workers);
-    }
-
     @Override
     public void close() {
         workers.forEach(RingWorker::close);

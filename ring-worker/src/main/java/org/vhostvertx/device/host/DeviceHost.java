@@ -24,11 +24,13 @@ import org.vhostvertx.worker.RingWorker;
 import org.vhostvertx.worker.RingWorkerPool;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -49,7 +51,14 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     private final RingWorkerPool pool;
     private final long statsMillis;
     private final VirtioDevice device;
-    private final Map<Integer, Running> running = new TreeMap<>();
+    /**
+     * The queues on workers (a failed one stays, parked, so GET_VRING_BASE can read its base).
+     * Changed on the event loop only; concurrent because devices look up a queue's worker from any
+     * thread (runOnWorker, wake).
+     */
+    private final Map<Integer, Running> running = new ConcurrentHashMap<>();
+    /** Queues in running that broke: parked, not serving. */
+    private final Set<Integer> failed = new HashSet<>();
     private final Map<Integer, QueueCounters> counters = new TreeMap<>();
     private MessageConsumer<Object> consumer;
     private MessageConsumer<JsonObject> control;
@@ -107,36 +116,26 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         vertx.runOnContext(v -> vertx.eventBus().send(Addresses.connection(id), new BackendEvent.ConfigChanged(), LOCAL));
     }
 
+    /**
+     * Straight onto the worker's queue of posted work, from any thread: no trip through the event
+     * loop and no future per task, as a switch hands a frame to another lane's worker this way.
+     */
     @Override
     public void runOnWorker(int index, Runnable task, Runnable notRunning) {
-        context.runOnContext(v -> {
-            Running r = running.get(index);
-            if (r == null) {
-                notRunning.run();
-                return;
-            }
-            AtomicBoolean ran = new AtomicBoolean();
-            r.worker().submit(() -> {
-                ran.set(true);
-                task.run();
-                return null;
-            }).whenComplete((ok, failed) -> {
-                if (failed != null && !ran.get()) {
-                    // The worker stopped before it ran the task.
-                    notRunning.run();
-                }
-            });
-        });
+        Running r = running.get(index);
+        if (r == null) {
+            notRunning.run();
+            return;
+        }
+        r.worker().post(r.runner(), task, notRunning);
     }
 
     @Override
     public void wake(int index) {
-        context.runOnContext(v -> {
-            Running r = running.get(index);
-            if (r != null) {
-                r.worker().wake(r.runner());
-            }
-        });
+        Running r = running.get(index);
+        if (r != null) {
+            r.worker().wake(r.runner());
+        }
     }
 
     private void onControl(Message<JsonObject> message) {
@@ -224,6 +223,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                 q.kickFd(), q.callFd(), cause -> vertx.runOnContext(v -> queueFailed(self[0], cause)));
         self[0] = runner;
         running.put(q.index(), new Running(runner, worker, q.errFd(), group));
+        failed.remove(q.index());
         return Future.fromCompletionStage(worker.attach(runner), context);
     }
 
@@ -240,6 +240,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
 
     private Future<Integer> stopQueue(int index) {
         Running r = running.remove(index);
+        failed.remove(index);
         if (r == null) {
             return Future.succeededFuture(-1);
         }
@@ -268,7 +269,8 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                 return Future.fromCompletionStage(r.worker().detach(r.runner()), context)
                         .andThen(ar -> pool.release(r.group(), r.worker()))
                         .compose(b -> {
-                            queueFailed(r.runner(), e);
+                            r.runner().counters().error();
+                            reportFailure(r.runner().index(), r.errFd(), e);
                             return Future.succeededFuture();
                         });
             }));
@@ -276,23 +278,26 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         return Future.join(all).mapEmpty();
     }
 
+    /** A worker found the queue broken (it is parked there already). */
     private void queueFailed(QueueRunner runner, Throwable cause) {
         Running r = running.get(runner.index());
         if (r != null && r.runner() == runner) {
-            running.remove(runner.index());
-            // The queue is off its worker already; keep its base for GET_VRING_BASE.
-            running.put(runner.index(), r);
-            if (r.errFd() >= 0) {
-                Linux.eventfdSignal(r.errFd());
-            }
+            failed.add(runner.index());
+            reportFailure(runner.index(), r.errFd(), cause);
+        }
+    }
+
+    /** Tells the front end (err eventfd, NEEDS_RESET through the connection) and the console. */
+    private void reportFailure(int index, int errFd, Throwable cause) {
+        if (errFd >= 0) {
+            Linux.eventfdSignal(errFd);
         }
         String reason = cause.getClass().getSimpleName() + ": " + cause.getMessage();
-        LOG.log(Level.WARNING, "device " + id + " queue " + runner.index() + " stopped, the device needs a reset: "
-                + reason);
-        vertx.eventBus().send(Addresses.connection(id), new BackendEvent.QueueFailed(runner.index(), reason), LOCAL);
+        LOG.log(Level.WARNING, "device " + id + " queue " + index + " stopped, the device needs a reset: " + reason);
+        vertx.eventBus().send(Addresses.connection(id), new BackendEvent.QueueFailed(index, reason), LOCAL);
         vertx.eventBus().publish(Addresses.EVENTS, new JsonObject()
                 .put("event", "queue-failed").put("device", id).put("type", type)
-                .put("queue", runner.index()).put("reason", reason));
+                .put("queue", index).put("reason", reason));
     }
 
     /** The counters of every queue that ever ran, as published on vhost.stats. */
@@ -300,8 +305,9 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         JsonArray queues = new JsonArray();
         counters.forEach((index, c) -> queues.add(new JsonObject()
                 .put("index", index)
-                .put("running", running.containsKey(index))
-                .put("worker", running.containsKey(index) ? running.get(index).worker().name() : null)
+                .put("running", running.containsKey(index) && !failed.contains(index))
+                .put("worker", running.containsKey(index) && !failed.contains(index)
+                        ? running.get(index).worker().name() : null)
                 .put("kicks", c.kicks())
                 .put("calls", c.calls())
                 .put("requests", c.requests())

@@ -13,6 +13,7 @@ import org.vhostvertx.worker.QueueCounters;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Optional;
 import java.util.Set;
 
@@ -71,20 +72,53 @@ public final class EchoDeviceFactory implements DeviceFactory {
 
         @Override
         public QueueHandler queueHandler(int index, long features) {
-            DescriptorChain chain = new DescriptorChain();
-            MemorySegment scratch = Arena.ofAuto().allocate(65536);
-            return (Virtqueue q, QueueCounters counters) -> {
-                boolean work = false;
-                while (q.pop(chain)) {
-                    long n = Math.min(Math.min(chain.readableLength(), chain.writableLength()), scratch.byteSize());
-                    chain.read(0, scratch, 0, n);
-                    chain.write(0, scratch, 0, n);
-                    q.push(chain, (int) n);
-                    counters.request(n);
-                    work = true;
+            return new EchoQueue();
+        }
+    }
+
+    /**
+     * Echoes every buffer, except that one whose first byte is 'H' is held, as an asynchronous
+     * device holds a request in progress, until a buffer whose first byte is 'R' releases it.
+     */
+    static final class EchoQueue implements QueueHandler {
+        private DescriptorChain chain = new DescriptorChain();
+        private DescriptorChain held = new DescriptorChain();
+        private boolean holding;
+        private final MemorySegment scratch = Arena.ofAuto().allocate(65536);
+
+        @Override
+        public boolean process(Virtqueue q, QueueCounters counters) {
+            boolean work = false;
+            while (q.pop(chain)) {
+                work = true;
+                byte first = chain.readableLength() > 0 ? firstByte(chain) : 0;
+                if (first == 'H' && !holding) {
+                    DescriptorChain c = held;
+                    held = chain;
+                    chain = c;
+                    holding = true;
+                    continue;
                 }
-                return work;
-            };
+                echo(q, chain, counters);
+                if (first == 'R' && holding) {
+                    echo(q, held, counters);
+                    holding = false;
+                }
+            }
+            return work;
+        }
+
+        private byte firstByte(DescriptorChain c) {
+            c.read(0, scratch, 0, 1);
+            return scratch.get(ValueLayout.JAVA_BYTE, 0);
+        }
+
+        private void echo(Virtqueue q, DescriptorChain c, QueueCounters counters) {
+            long n = Math.min(Math.min(c.readableLength(), c.writableLength()), scratch.byteSize());
+            c.read(0, scratch, 0, n);
+            c.write(0, scratch, 0, n);
+            q.push(c, (int) n);
+            counters.request(n);
         }
     }
 }
