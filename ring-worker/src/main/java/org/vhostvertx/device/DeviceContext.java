@@ -1,5 +1,7 @@
 package org.vhostvertx.device;
 
+import java.util.concurrent.CompletionStage;
+
 /** What the framework offers a device: its identity and a way to reach the driver. */
 public interface DeviceContext {
 
@@ -32,4 +34,11 @@ public interface DeviceContext {
      * a task that carries a resource can give it back: it must be safe on any thread.
      */
     void runOnWorker(int index, Runnable task, Runnable notRunning);
+
+    /**
+     * Completes once every ring worker has finished the round it was in when called: a handler that
+     * could still hold something the device took away before the call (a removed LUN's image) has
+     * let go of it. Completes on a worker thread.
+     */
+    CompletionStage<Void> workersPassed();
 }

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** The configured ring workers; a new queue goes to the least loaded one. */
 public final class RingWorkerPool implements AutoCloseable {
@@ -48,6 +49,18 @@ public final class RingWorkerPool implements AutoCloseable {
             groupMembers.remove(group);
             groups.remove(group);
         }
+    }
+
+    /**
+     * Completes once every worker has finished the round it was in when called (a stopped worker
+     * counts as finished): afterwards no handler still uses what a device stopped publishing before
+     * the call, such as a removed LUN.
+     */
+    public CompletableFuture<Void> barrier() {
+        CompletableFuture<?>[] passed = workers.stream()
+                .map(w -> w.submit(() -> null).exceptionally(stopped -> null))
+                .toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(passed);
     }
 
     @Override

@@ -15,9 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -35,13 +32,6 @@ public final class ScsiDevice implements VirtioDevice {
      */
     static final int SEG_MAX = MAX_QUEUE_SIZE - 2;
     private static final int MAX_PENDING_EVENTS = 64;
-    /** Removed LUNs are closed this long after, when no command can still be using them. */
-    private static final long CLOSE_DELAY_SECONDS = 5;
-    private static final ScheduledExecutorService CLOSER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "scsi-lun-closer");
-        t.setDaemon(true);
-        return t;
-    });
 
     /** A lun-add request: its action, the LUN number it may pick, and a LUN object's fields. */
     private static final Set<String> LUN_ADD_FIELDS = Stream.concat(Stream.of("action", "lun"),
@@ -188,7 +178,9 @@ public final class ScsiDevice implements VirtioDevice {
         }
         refreshNumbers();
         post(new ScsiEvent(VirtioScsi.T_TRANSPORT_RESET, number, VirtioScsi.EVT_RESET_REMOVED));
-        CLOSER.schedule(lu::close, CLOSE_DELAY_SECONDS, TimeUnit.SECONDS);
+        // A command that found the LUN before it left the map may still be running on a worker:
+        // close the image once every worker has finished its round.
+        context.workersPassed().whenComplete((v, e) -> lu.close());
         return new JsonObject().put("lun", number);
     }
 

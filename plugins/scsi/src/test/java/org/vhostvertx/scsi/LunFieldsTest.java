@@ -19,25 +19,7 @@ class LunFieldsTest {
     @TempDir
     Path dir;
 
-    static final DeviceContext CONTEXT = new DeviceContext() {
-        @Override
-        public String id() {
-            return "s0";
-        }
-
-        @Override
-        public void configChanged() {
-        }
-
-        @Override
-        public void wake(int index) {
-        }
-
-        @Override
-        public void runOnWorker(int index, Runnable task, Runnable notRunning) {
-            notRunning.run();
-        }
-    };
+    static final DeviceContext CONTEXT = new TestContext();
 
     static JsonObject ramLun() {
         return new JsonObject().put("ram", true).put("size", "1M");

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -128,6 +129,11 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
             return;
         }
         r.worker().post(r.runner(), task, notRunning);
+    }
+
+    @Override
+    public CompletionStage<Void> workersPassed() {
+        return pool.barrier();
     }
 
     @Override
