@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceSpec;
+import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.lifecycle.Addresses;
 import org.vhostvertx.device.lifecycle.DeviceEvent;
 import org.vhostvertx.linux.Linux;
