@@ -165,7 +165,7 @@ final class FrontEndConnection {
         if (closing) {
             return;
         }
-        boolean ownReply = ownsReply(m.request());
+        boolean ownReply = m.request() != null && m.request().ownsReply();
         if (failure != null) {
             boolean fatal = failure instanceof ProtocolException p && p.fatal();
             LOG.warning("device " + deviceId + ": " + m.name() + " refused: " + failure.getMessage());
@@ -190,12 +190,6 @@ final class FrontEndConnection {
         return m.needReply() && (protocolFeatures & ProtocolFeatures.REPLY_ACK) != 0;
     }
 
-    private static boolean ownsReply(Request r) {
-        return r == Request.GET_FEATURES || r == Request.GET_PROTOCOL_FEATURES || r == Request.GET_VRING_BASE
-                || r == Request.GET_QUEUE_NUM || r == Request.GET_CONFIG || r == Request.GET_MAX_MEM_SLOTS
-                || r == Request.GET_STATUS || r == Request.GET_INFLIGHT_FD;
-    }
-
     /** A descriptor to attach to the next reply (GET_INFLIGHT_FD); we keep our own copy. */
     private int pendingReplyFd = -1;
 
@@ -215,10 +209,14 @@ final class FrontEndConnection {
 
     // ---- requests --------------------------------------------------------------------------
 
+    /** Applies the request table (see {@link Request}), then hands the request to its handler. */
     private Future<byte[]> handle(Message m) {
         Request r = m.request();
         if (r == null) {
             throw ProtocolException.refuse("unknown request code " + m.code);
+        }
+        if (!negotiated(r.needs())) {
+            throw ProtocolException.refuse("its feature " + r.needs() + " was not negotiated");
         }
         checkShape(m, r);
         if (LOG.isLoggable(Level.FINE)) {
@@ -254,14 +252,22 @@ final class FrontEndConnection {
             }
             case GET_STATUS -> done(u64(status | (needsReset ? STATUS_NEEDS_RESET : 0)));
             case GET_INFLIGHT_FD -> getInflightFd(m);
-            case SEND_RARP -> deviceRequest(m, ProtocolFeatures.RARP, "send-rarp",
+            case SEND_RARP -> deviceRequest("send-rarp",
                     // The MAC sits in the first six payload bytes, in wire order.
                     new JsonObject().put("mac", java.util.HexFormat.of().formatHex(m.payload, 0, 6)));
-            case NET_SET_MTU -> deviceRequest(m, ProtocolFeatures.NET_MTU, "set-mtu",
-                    new JsonObject().put("mtu", m.u64()));
+            case NET_SET_MTU -> deviceRequest("set-mtu", new JsonObject().put("mtu", m.u64()));
             case SET_INFLIGHT_FD -> setInflightFd(m);
-            default -> throw ProtocolException.refuse(r + " is not supported (it was not advertised)");
+            default -> throw ProtocolException.refuse(r + " is not supported");
         };
+    }
+
+    /**
+     * Whether the front end negotiated f: a protocol feature once SET_PROTOCOL_FEATURES took it; a
+     * virtio feature once SET_FEATURES took it, or before SET_FEATURES if we offer it (see
+     * {@link Request}).
+     */
+    private boolean negotiated(Feature f) {
+        return f.in(featuresSet ? features : offeredFeatures(), protocolFeatures);
     }
 
     private void checkShape(Message m, Request r) {
@@ -571,24 +577,14 @@ final class FrontEndConnection {
         });
     }
 
-    /** A request only the device understands; it must have been negotiated. */
-    private Future<byte[]> deviceRequest(Message m, long feature, String action, JsonObject arguments) {
-        if ((protocolFeatures & feature) == 0) {
-            throw ProtocolException.refuse(m.name() + " without its protocol feature negotiated");
-        }
+    /** A request only the device understands. */
+    private Future<byte[]> deviceRequest(String action, JsonObject arguments) {
         return device(new DeviceEvent.DeviceRequest(action, arguments)).map(v -> null);
     }
 
     // ---- inflight tracking -----------------------------------------------------------------
 
-    private void requireInflight(Message m) {
-        if ((protocolFeatures & ProtocolFeatures.INFLIGHT_SHMFD) == 0) {
-            throw ProtocolException.refuse(m.name() + " without INFLIGHT_SHMFD negotiated");
-        }
-    }
-
     private Future<byte[]> getInflightFd(Message m) {
-        requireInflight(m);
         ByteBuffer b = m.body();
         int queues = Short.toUnsignedInt(b.getShort(16));
         int queueSize = Short.toUnsignedInt(b.getShort(18));
@@ -606,7 +602,6 @@ final class FrontEndConnection {
     }
 
     private Future<byte[]> setInflightFd(Message m) {
-        requireInflight(m);
         ByteBuffer b = m.body();
         long size = b.getLong(0);
         long offset = b.getLong(8);
