@@ -28,7 +28,6 @@ public class MainVerticle extends VerticleBase {
 
     private RingWorkerPool pool;
     private Map<String, DeviceFactory> factories = Map.of();
-    private final List<DeviceHost> hosts = new ArrayList<>();
 
     /** The device plugins on the class path, by type. */
     public static Map<String, DeviceFactory> factories() {
@@ -82,7 +81,6 @@ public class MainVerticle extends VerticleBase {
                         + d.id() + "\"): " + e.getMessage()));
             }
         }
-        hosts.addAll(created);
         Future<Void> all = Future.succeededFuture();
         for (int i = 0; i < created.size(); i++) {
             DeviceHost host = created.get(i);

@@ -3,7 +3,7 @@ package org.vhostvertx.device;
 /**
  * What a device offers the front end.
  *
- * @param deviceId       virtio device id (1 net, 2 blk, 8 scsi)
+ * @param virtioDeviceId virtio device id (1 net, 2 blk, 8 scsi)
  * @param features       virtio feature bits, device-specific and transport (VERSION_1, rings)
  * @param protocolFeatures vhost-user protocol features the device itself needs beyond the common
  *                       ones (CONFIG, INFLIGHT_SHMFD, RARP, NET_MTU ...)
@@ -14,7 +14,7 @@ package org.vhostvertx.device;
  *                       seg_max + 2); 0 when the device offers no such field, so the queue size
  *                       limits a chain (virtio 1.2 §2.7.5.3.1, the same rule for both ring layouts)
  */
-public record DeviceSpec(int deviceId, long features, long protocolFeatures, int queues, int maxQueueSize,
+public record DeviceSpec(int virtioDeviceId, long features, long protocolFeatures, int queues, int maxQueueSize,
                          int maxChain) {
 
     public DeviceSpec {
@@ -24,8 +24,8 @@ public record DeviceSpec(int deviceId, long features, long protocolFeatures, int
     }
 
     /** A device that offers no chain limit of its own: the queue size limits a chain. */
-    public DeviceSpec(int deviceId, long features, long protocolFeatures, int queues, int maxQueueSize) {
-        this(deviceId, features, protocolFeatures, queues, maxQueueSize, 0);
+    public DeviceSpec(int virtioDeviceId, long features, long protocolFeatures, int queues, int maxQueueSize) {
+        this(virtioDeviceId, features, protocolFeatures, queues, maxQueueSize, 0);
     }
 
     /** The most descriptors a chain may have on a queue of queueSize. */

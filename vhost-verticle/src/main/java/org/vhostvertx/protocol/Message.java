@@ -2,12 +2,14 @@ package org.vhostvertx.protocol;
 
 import org.vhostvertx.linux.Linux;
 
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
  * One decoded front-end message: header fields, payload, and the descriptors that came with it.
- * A handler takes the descriptors it keeps; {@link #closeUntakenFds()} closes the rest.
+ * A handler takes the descriptors it keeps; {@link #closeUntakenFds()} closes the rest. A handler
+ * may also attach a descriptor to the reply.
  */
 final class Message {
 
@@ -16,11 +18,14 @@ final class Message {
     static final int VERSION = 0x1;
     static final int FLAG_REPLY = 0x4;
     static final int FLAG_NEED_REPLY = 0x8;
+    /** The layout of the header's fields. */
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
 
     final int code;
     final int flags;
     final byte[] payload;
     private final int[] fds;
+    private int replyFd = -1;
 
     Message(int code, int flags, byte[] payload, int[] fds) {
         this.code = code;
@@ -57,6 +62,16 @@ final class Message {
         int fd = fds[i];
         fds[i] = -1;
         return fd;
+    }
+
+    /** Sends a copy of fd with the reply (GET_INFLIGHT_FD); the handler's owner keeps fd. */
+    void attachToReply(int fd) {
+        replyFd = fd;
+    }
+
+    /** The descriptor to send with the reply, or -1. */
+    int replyFd() {
+        return replyFd;
     }
 
     void closeUntakenFds() {

@@ -34,6 +34,17 @@ final class RingSlot {
         kickFd = fd;
     }
 
+    /** The device was reset: the ring forgets all the front end told it. */
+    void reset() {
+        closeFds();
+        running = false;
+        kickSet = false;
+        enabled = false;
+        size = 0;
+        addresses = null;
+        base = 0;
+    }
+
     void closeFds() {
         Linux.close(kickFd);
         Linux.close(callFd);

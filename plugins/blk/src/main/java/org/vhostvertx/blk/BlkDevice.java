@@ -5,6 +5,7 @@ import org.vhostvertx.storage.ImageStore;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceSpec;
+import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 
@@ -15,10 +16,6 @@ public final class BlkDevice implements VirtioDevice {
     static final int MAX_QUEUE_SIZE = 1024;
     /** Data segments per request we offer (config seg_max); a chain adds the header and the status. */
     static final int SEG_MAX = MAX_QUEUE_SIZE - 2;
-    /** vhost-user protocol feature CONFIG: QEMU's vhost-user-blk reads the config space from us. */
-    private static final long PROTOCOL_CONFIG = 1L << 9;
-    /** vhost-user protocol feature INFLIGHT_SHMFD: a restarted back end resumes requests in flight. */
-    private static final long PROTOCOL_INFLIGHT_SHMFD = 1L << 12;
 
     private final ImageStore store;
     private final boolean readOnly;
@@ -43,8 +40,10 @@ public final class BlkDevice implements VirtioDevice {
         if (readOnly) {
             f |= BlkFeatures.RO;
         }
-        return new DeviceSpec(DEVICE_ID, f, PROTOCOL_CONFIG | PROTOCOL_INFLIGHT_SHMFD, queues, MAX_QUEUE_SIZE,
-                SEG_MAX + 2);
+        // CONFIG: QEMU's vhost-user-blk reads the config space from us. INFLIGHT_SHMFD: a restarted
+        // back end resumes the requests that were in flight.
+        return new DeviceSpec(DEVICE_ID, f, ProtocolFeatures.CONFIG | ProtocolFeatures.INFLIGHT_SHMFD, queues,
+                MAX_QUEUE_SIZE, SEG_MAX + 2);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceSpec;
+import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 
@@ -17,9 +18,6 @@ import java.util.HexFormat;
 public final class NetDevice implements VirtioDevice {
 
     static final int MAX_QUEUE_SIZE = 1024;
-    /** vhost-user protocol features RARP (SEND_RARP) and NET_MTU (NET_SET_MTU). */
-    private static final long PROTOCOL_RARP = 1L << 2;
-    private static final long PROTOCOL_NET_MTU = 1L << 4;
 
     private final DeviceContext context;
     private final byte[] mac;
@@ -90,8 +88,10 @@ public final class NetDevice implements VirtioDevice {
                 | (sw != null ? NetFeatures.HOST_TSO4 | NetFeatures.HOST_TSO6 | NetFeatures.GUEST_TSO4
                         | NetFeatures.GUEST_TSO6 : 0)
                 | NetFeatures.CTRL_VQ | NetFeatures.F_CTRL_RX | NetFeatures.MQ;
-        // No CONFIG protocol feature: QEMU keeps virtio-net's config space itself (and warns if offered).
-        return new DeviceSpec(NetFeatures.DEVICE_ID, f, PROTOCOL_RARP | PROTOCOL_NET_MTU, 2 * pairs + 1, MAX_QUEUE_SIZE);
+        // RARP for SEND_RARP, NET_MTU for NET_SET_MTU. No CONFIG protocol feature: QEMU keeps
+        // virtio-net's config space itself (and warns if offered).
+        return new DeviceSpec(NetFeatures.DEVICE_ID, f, ProtocolFeatures.RARP | ProtocolFeatures.NET_MTU, 2 * pairs + 1,
+                MAX_QUEUE_SIZE);
     }
 
     @Override

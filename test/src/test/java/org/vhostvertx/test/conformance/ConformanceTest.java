@@ -7,6 +7,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.vhostvertx.linux.EventFd;
 import org.vhostvertx.linux.Linux;
 import org.vhostvertx.test.frontend.Backend;
@@ -22,20 +25,27 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vhostvertx.test.frontend.VhostUserClient.*;
 
 /**
  * A front end that gets things wrong, on purpose: every bad request ends in a clear refusal or a
  * device that needs a reset, the connection or the device is all that is affected, a second device
- * in the same JVM keeps serving, and no descriptor or mapping leaks.
+ * in the same JVM keeps serving, and no descriptor or mapping leaks. Every request that
+ * vhost-user.rst gates behind a feature ({@link GatedRequest}) is refused without it and served
+ * with it.
  */
 class ConformanceTest {
 
@@ -46,6 +56,9 @@ class ConformanceTest {
     static Backend backend;
     static Path victim;
     static Path bystander;
+    /** A net port, for the requests only net devices serve. */
+    static Path netPort;
+    static final List<JsonObject> events = new CopyOnWriteArrayList<>();
 
     long fdsBefore;
     long mapsBefore;
@@ -54,11 +67,16 @@ class ConformanceTest {
     static void start() throws Exception {
         victim = dir.resolve("victim.sock");
         bystander = dir.resolve("bystander.sock");
+        netPort = dir.resolve("net.sock");
         backend = Backend.start(Backend.config(
                 new JsonObject().put("id", "victim").put("type", "blk").put("socket", victim.toString())
                         .put("ram", true).put("size", "4M"),
                 new JsonObject().put("id", "bystander").put("type", "blk").put("socket", bystander.toString())
-                        .put("ram", true).put("size", "4M")));
+                        .put("ram", true).put("size", "4M"),
+                new JsonObject().put("id", "net").put("type", "net").put("port", "reflect")
+                        .put("socket", netPort.toString())));
+        backend.vertx().eventBus().<JsonObject>consumer("vhost.events", m -> events.add(m.body())).completion()
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @AfterAll
@@ -99,7 +117,8 @@ class ConformanceTest {
         VhostUserClient c = VhostUserClient.connect(socket);
         c.call(GET_FEATURES, new byte[0]);
         c.call(GET_PROTOCOL_FEATURES, new byte[0]);
-        c.send(SET_PROTOCOL_FEATURES, u64(FrontEnd.P_REPLY_ACK | FrontEnd.P_CONFIG | FrontEnd.P_STATUS));
+        c.send(SET_PROTOCOL_FEATURES, u64(FrontEnd.P_MQ | FrontEnd.P_REPLY_ACK | FrontEnd.P_CONFIG
+                | FrontEnd.P_STATUS));
         return c;
     }
 
@@ -194,6 +213,127 @@ class ConformanceTest {
             b.putLong(8 + 32, 4096); // second region's gpa inside the first
             c.sendRaw(SET_MEM_TABLE, 0x1 | FLAG_NEED_REPLY, b.array(), -1, memFds(ram));
             assertNotEquals(0, c.receive(SET_MEM_TABLE).u64());
+            stillAnswers(c);
+        }
+    }
+
+    // ---- requests gated behind a feature --------------------------------------------------------
+
+    /**
+     * Connects to the device of row's feature and negotiates all it offers, with or without that
+     * feature, as QEMU does: protocol features, then SET_FEATURES.
+     */
+    private static VhostUserClient negotiated(GatedRequest row, boolean withItsFeature) throws IOException {
+        VhostUserClient c = VhostUserClient.connect(row.offered == GatedRequest.Offered.NET ? netPort : victim);
+        long offered = c.call(GET_FEATURES, new byte[0]).u64();
+        long protocol = c.call(GET_PROTOCOL_FEATURES, new byte[0]).u64();
+        assertTrue((protocol & FrontEnd.P_REPLY_ACK) != 0, "REPLY_ACK offered");
+        long features = (FrontEnd.VERSION_1 | FrontEnd.PROTOCOL_FEATURES) & offered;
+        if (!withItsFeature) {
+            if (row.needs.virtio) {
+                features &= ~row.needs.bit;
+            } else {
+                protocol &= ~row.needs.bit;
+            }
+        }
+        c.send(SET_PROTOCOL_FEATURES, u64(protocol));
+        assertEquals(0, c.sendAcked(SET_FEATURES, u64(features)));
+        return c;
+    }
+
+    /** Waits for the refusal of row's request, published after index seen, to name its feature. */
+    private static void awaitRefusal(GatedRequest row, int seen) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            List<JsonObject> all = List.copyOf(events);
+            if (all.subList(seen, all.size()).stream().anyMatch(e -> "request-refused".equals(e.getString("event"))
+                    && row.name().equals(e.getString("request"))
+                    && e.getString("reason").contains(row.needs.name() + " was not negotiated"))) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "no request-refused event naming " + row.needs + " for " + row);
+            Thread.sleep(10);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} without its feature is refused")
+    @EnumSource(GatedRequest.class)
+    void gatedRequestWithoutItsFeatureIsRefused(GatedRequest row) throws Exception {
+        int seen = events.size();
+        try (VhostUserClient c = negotiated(row, false);
+             GatedRequest.Fixture f = new GatedRequest.Fixture(c)) {
+            GatedRequest.Msg m = row.build(f);
+            c.sendRaw(row.code, 0x1 | FLAG_NEED_REPLY, m.payload(), -1, m.fds());
+            if (row.ownReply) {
+                // The front end waits for the request's own reply, which cannot be given: the
+                // connection closes instead of an ack that would be read as that reply.
+                IOException e = assertThrows(IOException.class, () -> c.receive(row.code));
+                assertTrue(e.getMessage().contains("closed the connection"), e.getMessage());
+            } else {
+                assertNotEquals(0, c.receive(row.code).u64(), "NACK");
+                stillAnswers(c);
+            }
+        }
+        awaitRefusal(row, seen);
+    }
+
+    static Stream<GatedRequest> offeredRows() {
+        return Arrays.stream(GatedRequest.values()).filter(r -> r.offered != GatedRequest.Offered.NOWHERE);
+    }
+
+    @ParameterizedTest(name = "{0} with its feature is served")
+    @MethodSource("offeredRows")
+    void gatedRequestWithItsFeatureIsServed(GatedRequest row) throws Exception {
+        try (VhostUserClient c = negotiated(row, true);
+             GatedRequest.Fixture f = new GatedRequest.Fixture(c)) {
+            GatedRequest.Msg m = row.build(f);
+            if (row.ownReply) {
+                VhostUserClient.Reply r = c.call(row.code, m.payload(), m.fds());
+                for (int fd : r.fds()) {
+                    f.keep(fd);
+                }
+                assertTrue(r.payload().length > 0, "a reply with a payload");
+            } else {
+                assertEquals(0, c.sendAcked(row.code, m.payload(), m.fds()));
+            }
+            stillAnswers(c);
+        }
+    }
+
+    static Stream<GatedRequest> neverOfferedRows() {
+        return Arrays.stream(GatedRequest.values()).filter(r -> r.offered == GatedRequest.Offered.NOWHERE);
+    }
+
+    /** The rows no device serves: their feature is never offered, so the front end cannot take it. */
+    @ParameterizedTest(name = "{0}: its feature is offered nowhere and cannot be negotiated")
+    @MethodSource("neverOfferedRows")
+    void featureOfferedNowhereCannotBeNegotiated(GatedRequest row) throws Exception {
+        for (Path device : List.of(victim, netPort)) {
+            try (VhostUserClient c = VhostUserClient.connect(device)) {
+                long offered = c.call(GET_FEATURES, new byte[0]).u64();
+                long protocol = c.call(GET_PROTOCOL_FEATURES, new byte[0]).u64();
+                c.send(SET_PROTOCOL_FEATURES, u64(FrontEnd.P_REPLY_ACK));
+                if (row.needs.virtio) {
+                    assertEquals(0, offered & row.needs.bit, device + " offers " + row.needs);
+                    assertNotEquals(0, c.sendAcked(SET_FEATURES, u64(FrontEnd.VERSION_1 | row.needs.bit)));
+                } else {
+                    assertEquals(0, protocol & row.needs.bit, device + " offers " + row.needs);
+                    assertNotEquals(0, c.sendAcked(SET_PROTOCOL_FEATURES, u64(FrontEnd.P_REPLY_ACK | row.needs.bit)));
+                }
+                stillAnswers(c);
+            }
+        }
+    }
+
+    @Test
+    void ringsMayBeEnabledBeforeTheFirstSetFeaturesAsQemuDoes() throws Exception {
+        // QEMU enables a net device's rings before its first SET_FEATURES: until SET_FEATURES
+        // leaves VHOST_USER_F_PROTOCOL_FEATURES out, our offer of it stands.
+        try (VhostUserClient c = VhostUserClient.connect(victim)) {
+            c.call(GET_FEATURES, new byte[0]);
+            c.call(GET_PROTOCOL_FEATURES, new byte[0]);
+            c.send(SET_PROTOCOL_FEATURES, u64(FrontEnd.P_REPLY_ACK));
+            assertEquals(0, c.sendAcked(SET_VRING_ENABLE, state(0, 1)));
             stillAnswers(c);
         }
     }

@@ -25,6 +25,7 @@ public final class FrontEnd implements AutoCloseable {
     public static final long P_MQ = 1;
     public static final long P_REPLY_ACK = 1L << 3;
     public static final long P_CONFIG = 1L << 9;
+    public static final long P_RESET_DEVICE = 1L << 13;
     public static final long P_CONFIGURE_MEM_SLOTS = 1L << 15;
     public static final long P_STATUS = 1L << 16;
 
@@ -161,7 +162,7 @@ public final class FrontEnd implements AutoCloseable {
     private void negotiate() throws IOException {
         long offered = client.call(GET_FEATURES, new byte[0]).u64();
         long pOffered = client.call(GET_PROTOCOL_FEATURES, new byte[0]).u64();
-        protocolFeatures = pOffered & (P_MQ | P_REPLY_ACK | P_CONFIG | P_STATUS
+        protocolFeatures = pOffered & (P_MQ | P_REPLY_ACK | P_CONFIG | P_RESET_DEVICE | P_STATUS
                 | (options.addMemReg() ? P_CONFIGURE_MEM_SLOTS : 0));
         client.send(SET_PROTOCOL_FEATURES, u64(protocolFeatures));
         client.send(SET_OWNER, new byte[0]);

@@ -5,6 +5,7 @@ import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceFactory;
 import org.vhostvertx.device.DeviceSpec;
+import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 import org.vhostvertx.virtq.DescriptorChain;
@@ -53,7 +54,7 @@ public final class EchoDeviceFactory implements DeviceFactory {
 
         @Override
         public DeviceSpec spec() {
-            return new DeviceSpec(0x3f, 0, 1L << 9 /* CONFIG */, 1, 256);
+            return new DeviceSpec(0x3f, 0, ProtocolFeatures.CONFIG, 1, 256);
         }
 
         @Override

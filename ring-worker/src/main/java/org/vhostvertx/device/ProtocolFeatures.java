@@ -1,9 +1,17 @@
-package org.vhostvertx.protocol;
+package org.vhostvertx.device;
 
-/** vhost-user protocol feature bits (VHOST_USER_PROTOCOL_F_*) and the feature bit that enables them. */
+/**
+ * vhost-user protocol feature bits (VHOST_USER_PROTOCOL_F_*, vhost-user.rst "Protocol features")
+ * and the virtio feature bit that enables them. They live in the device SPI so that a plugin names
+ * the protocol features it needs in {@link DeviceSpec#protocolFeatures()} with these constants
+ * instead of declaring the bits again.
+ */
 public final class ProtocolFeatures {
 
-    /** VHOST_USER_F_PROTOCOL_FEATURES, a virtio feature bit. */
+    /**
+     * VHOST_USER_F_PROTOCOL_FEATURES: a virtio feature bit (30) that the back end offers to say it
+     * speaks protocol features. The transport offers it for every device.
+     */
     public static final long F_PROTOCOL_FEATURES = 1L << 30;
 
     public static final long MQ = 1L << 0;
@@ -23,8 +31,14 @@ public final class ProtocolFeatures {
     public static final long INBAND_NOTIFICATIONS = 1L << 14;
     public static final long CONFIGURE_MEM_SLOTS = 1L << 15;
     public static final long STATUS = 1L << 16;
+    public static final long XEN_MMAP = 1L << 17;
+    public static final long SHARED_OBJECT = 1L << 18;
+    public static final long DEVICE_STATE = 1L << 19;
 
-    /** What the framework itself implements for every device. */
+    /**
+     * What the framework itself implements for every device; a device adds the ones only it can
+     * serve (CONFIG, INFLIGHT_SHMFD, RARP, NET_MTU ...) in {@link DeviceSpec#protocolFeatures()}.
+     */
     public static final long COMMON = MQ | REPLY_ACK | BACKEND_REQ | CONFIGURE_MEM_SLOTS | RESET_DEVICE | STATUS;
 
     private ProtocolFeatures() {

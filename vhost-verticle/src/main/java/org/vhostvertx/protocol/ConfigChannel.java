@@ -1,0 +1,106 @@
+package org.vhostvertx.protocol;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.vhostvertx.linux.UnixSocket;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.logging.Logger;
+
+/**
+ * The device's config space between the front end and the device: GET_CONFIG and SET_CONFIG go to
+ * the device, and a change the device makes goes back to the front end as CONFIG_CHANGE_MSG on the
+ * back-end channel the front end handed us (SET_BACKEND_REQ_FD), the only message we send on it.
+ */
+final class ConfigChannel {
+
+    private static final Logger LOG = Logger.getLogger(ConfigChannel.class.getName());
+    static final int MAX_CONFIG_SIZE = 256;
+    /** VHOST_USER_BACKEND_CONFIG_CHANGE_MSG. */
+    static final int BACKEND_CONFIG_CHANGE = 2;
+
+    private final String deviceId;
+    private final DeviceLink link;
+    private final LifecycleEvents events;
+    private UnixSocket backend;
+
+    ConfigChannel(String deviceId, DeviceLink link, LifecycleEvents events) {
+        this.deviceId = deviceId;
+        this.link = link;
+        this.events = events;
+    }
+
+    Future<byte[]> getConfig(Message m) {
+        ByteBuffer b = m.body();
+        if (m.payload.length < 12) {
+            throw ProtocolException.refuse("GET_CONFIG payload of " + m.payload.length + " bytes");
+        }
+        int offset = b.getInt(0);
+        int size = b.getInt(4);
+        if (offset < 0 || size < 0 || offset + size > MAX_CONFIG_SIZE || m.payload.length != 12 + size) {
+            throw ProtocolException.refuse("GET_CONFIG of " + size + " bytes at " + offset + " in "
+                    + m.payload.length + " bytes");
+        }
+        return link.readConfig().map(config -> {
+            byte[] reply = new byte[12 + size];
+            System.arraycopy(m.payload, 0, reply, 0, 12);
+            if (offset < config.length) {
+                System.arraycopy(config, offset, reply, 12, Math.min(size, config.length - offset));
+            }
+            return reply;
+        });
+    }
+
+    Future<byte[]> setConfig(Message m) {
+        ByteBuffer b = m.body();
+        if (m.payload.length < 12) {
+            throw ProtocolException.refuse("SET_CONFIG payload of " + m.payload.length + " bytes");
+        }
+        int offset = b.getInt(0);
+        int size = b.getInt(4);
+        if (offset < 0 || size < 0 || offset + size > MAX_CONFIG_SIZE || m.payload.length != 12 + size) {
+            throw ProtocolException.refuse("SET_CONFIG of " + size + " bytes at " + offset);
+        }
+        byte[] data = new byte[size];
+        System.arraycopy(m.payload, 12, data, 0, size);
+        return link.writeConfig(offset, data).map(v -> null);
+    }
+
+    Future<byte[]> setBackendReqFd(Message m) {
+        if (backend != null) {
+            backend.close();
+        }
+        backend = UnixSocket.adopt(m.takeFd(0));
+        return Future.succeededFuture();
+    }
+
+    /**
+     * Tells the driver its config space changed, if the front end negotiated CONFIG (configNegotiated)
+     * and gave us a channel for it.
+     */
+    void configChanged(boolean configNegotiated) {
+        if (backend == null || !configNegotiated) {
+            LOG.info("device " + deviceId + ": config changed, but the front end has no back-end channel");
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment msg = a.allocate(Message.HEADER_SIZE);
+            msg.set(Message.U32, 0, BACKEND_CONFIG_CHANGE);
+            msg.set(Message.U32, 4, Message.VERSION);
+            msg.set(Message.U32, 8, 0);
+            long rc = backend.send(msg, Message.HEADER_SIZE, null, 0);
+            if (rc != Message.HEADER_SIZE) {
+                LOG.warning("device " + deviceId + ": config-change message not sent (" + rc + ")");
+            }
+        }
+        events.publish("config-changed", new JsonObject());
+    }
+
+    void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+}
