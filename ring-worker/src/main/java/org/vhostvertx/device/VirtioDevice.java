@@ -51,6 +51,23 @@ public interface VirtioDevice extends AutoCloseable {
         throw new DeviceException("device has no action \"" + action + "\"");
     }
 
+    /**
+     * The front end's SEND_RARP (protocol feature RARP, which the device offers in its spec): send
+     * an announcement for mac (6 bytes, wire order), e.g. after a live migration. Not an operator
+     * action: only the front end can ask for it. Runs on the device host's event loop.
+     */
+    default void sendRarp(byte[] mac) {
+        throw new DeviceException("this device does not send RARP announcements");
+    }
+
+    /**
+     * The front end's NET_SET_MTU (protocol feature NET_MTU, which the device offers in its spec).
+     * Not an operator action. A value the device does not accept throws {@link DeviceException}.
+     */
+    default void setMtu(long mtu) {
+        throw new DeviceException("this device has no MTU");
+    }
+
     /** Device-specific facts for the console (size, path, read-only...). */
     default JsonObject describe() {
         return new JsonObject();

@@ -3,7 +3,6 @@ package org.vhostvertx.protocol;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceSpec;
 import org.vhostvertx.device.lifecycle.Addresses;
 import org.vhostvertx.device.lifecycle.DeviceEvent;
@@ -67,9 +66,14 @@ final class DeviceLink {
         return request(new DeviceEvent.ConfigWritten(offset, data)).mapEmpty();
     }
 
-    /** A request only the device understands (SEND_RARP, NET_SET_MTU). */
-    Future<Void> deviceRequest(String action, JsonObject arguments) {
-        return request(new DeviceEvent.DeviceRequest(action, arguments)).mapEmpty();
+    /** SEND_RARP: the device announces mac (wire order). */
+    Future<Void> sendRarp(byte[] mac) {
+        return request(new DeviceEvent.SendRarp(mac)).mapEmpty();
+    }
+
+    /** NET_SET_MTU. */
+    Future<Void> setMtu(long mtu) {
+        return request(new DeviceEvent.SetMtu(mtu)).mapEmpty();
     }
 
     /** Resets the device; done once every queue is parked. */

@@ -227,10 +227,9 @@ final class FrontEndConnection {
             case GET_STATUS -> done(u64(status.get()));
             case GET_INFLIGHT_FD -> inflight.getInflightFd(m);
             case SET_INFLIGHT_FD -> inflight.setInflightFd(m);
-            case SEND_RARP -> link.deviceRequest("send-rarp",
-                    // The MAC sits in the first six payload bytes, in wire order.
-                    new JsonObject().put("mac", java.util.HexFormat.of().formatHex(m.payload, 0, 6))).map(v -> null);
-            case NET_SET_MTU -> link.deviceRequest("set-mtu", new JsonObject().put("mtu", m.u64())).map(v -> null);
+            // The MAC sits in the first six payload bytes, in wire order.
+            case SEND_RARP -> link.sendRarp(java.util.Arrays.copyOf(m.payload, 6)).map(v -> null);
+            case NET_SET_MTU -> link.setMtu(m.u64()).map(v -> null);
             default -> throw ProtocolException.refuse(r + " is not supported");
         };
     }

@@ -8,6 +8,9 @@ import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.HexFormat;
 
 /**
@@ -150,27 +153,29 @@ public final class NetDevice implements VirtioDevice {
                 context.configChanged();
                 return new JsonObject().put("link", linkUp ? "up" : "down");
             }
-            case "set-mtu" -> {
-                long m = args.getLong("mtu", -1L);
-                if (m < 68 || m > 65535) {
-                    throw new DeviceException("MTU " + m + " is not between 68 and 65535");
-                }
-                mtu = (int) m;
-                return new JsonObject().put("mtu", mtu);
-            }
-            case "send-rarp" -> {
-                byte[] frame = Rarp.announcement(java.util.HexFormat.of().parseHex(args.getString("mac", "")));
-                if (switchPort != null) {
-                    java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(frame.length);
-                    java.lang.foreign.MemorySegment.copy(frame, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0,
-                            frame.length);
-                    context.runOnWorker(0, () -> switchPort.announce(seg, frame.length));
-                }
-                return new JsonObject().put("announced", switchPort != null);
-            }
-            default -> throw new DeviceException("net devices know the actions link-up, link-down, set-mtu, send-rarp;"
-                    + " not \"" + action + "\"");
+            default -> throw new DeviceException("net devices know the actions link-up, link-down; not \""
+                    + action + "\"");
         }
+    }
+
+    @Override
+    public void setMtu(long m) {
+        if (m < 68 || m > 65535) {
+            throw new DeviceException("MTU " + m + " is not between 68 and 65535");
+        }
+        mtu = (int) m;
+    }
+
+    @Override
+    public void sendRarp(byte[] mac) {
+        byte[] frame = Rarp.announcement(mac);
+        if (switchPort == null) {
+            // A reflect port has nobody to tell.
+            return;
+        }
+        MemorySegment seg = Arena.ofAuto().allocate(frame.length);
+        MemorySegment.copy(frame, 0, seg, ValueLayout.JAVA_BYTE, 0, frame.length);
+        context.runOnWorker(0, () -> switchPort.announce(seg, frame.length));
     }
 
     @Override

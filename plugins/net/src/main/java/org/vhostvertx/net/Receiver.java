@@ -162,13 +162,13 @@ final class Receiver {
      */
 
     /** Bytes 8..15: csum_offset, num_buffers, the first four bytes of the destination MAC. */
-    private static long word1(int csumOffset, int buffers, long w1, long w2, boolean swap) {
+    static long word1(int csumOffset, int buffers, long w1, long w2, boolean swap) {
         long dst = swap ? w2 >>> 16 : (w1 >>> 32) | ((w2 & 0xffff) << 32);
         return csumOffset | ((long) buffers << 16) | (dst << 32);
     }
 
     /** Bytes 16..23: the last two bytes of the destination MAC, the source MAC. */
-    private static long word2(long w1, long w2, boolean swap) {
+    static long word2(long w1, long w2, boolean swap) {
         long dst = swap ? w2 >>> 16 : (w1 >>> 32) | ((w2 & 0xffff) << 32);
         long src = swap ? (w1 >>> 32) | ((w2 & 0xffff) << 32) : w2 >>> 16;
         return ((dst >>> 32) & 0xffff) | (src << 16);

@@ -186,7 +186,14 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                     device.writeConfig(w.offset(), w.data());
                     yield Future.succeededFuture();
                 }
-                case DeviceEvent.DeviceRequest d -> Future.succeededFuture(device.control(d.action(), d.arguments()));
+                case DeviceEvent.SendRarp r -> {
+                    device.sendRarp(r.mac());
+                    yield Future.succeededFuture();
+                }
+                case DeviceEvent.SetMtu m -> {
+                    device.setMtu(m.mtu());
+                    yield Future.succeededFuture();
+                }
                 case DeviceEvent.Reset r -> stopAll().map(v -> {
                     device.reset();
                     return null;

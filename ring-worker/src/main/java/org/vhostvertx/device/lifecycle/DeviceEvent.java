@@ -53,11 +53,14 @@ public sealed interface DeviceEvent {
     }
 
     /**
-     * A front-end request that only the device understands (SEND_RARP as "send-rarp", NET_SET_MTU
-     * as "set-mtu"), handed to {@link org.vhostvertx.device.VirtioDevice#control}. Reply: the JSON
-     * it returns, or a failure when the device refuses.
+     * SEND_RARP: the front end asks the device to announce mac (a guest that moved here). Reply:
+     * null, or a failure when the device does not announce.
      */
-    record DeviceRequest(String action, io.vertx.core.json.JsonObject arguments) implements DeviceEvent {
+    record SendRarp(byte[] mac) implements DeviceEvent {
+    }
+
+    /** NET_SET_MTU: the driver's MTU. Reply: null, or a failure with the device's reason. */
+    record SetMtu(long mtu) implements DeviceEvent {
     }
 
     /** RESET_DEVICE, RESET_OWNER, or a status of 0. Reply: null once every queue is parked. */

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Switch ports through our Java front end: flooding, learning, and counted drops. */
@@ -151,6 +152,16 @@ class NetSwitchTest {
             assertEquals(0, c.sendAcked(20 /* NET_SET_MTU */, VhostUserClient.u64(4000)));
             assertEquals(4000, info("a").getInteger("mtu"));
             assertTrue(c.sendAcked(20, VhostUserClient.u64(10)) != 0, "an MTU of 10 is refused");
+
+            // Only the front end may ask for these: an operator's control message cannot.
+            for (String action : new String[]{"set-mtu", "send-rarp"}) {
+                Throwable refused = assertThrows(java.util.concurrent.ExecutionException.class, () -> backend.vertx()
+                        .eventBus().request("vhost.control.a", new JsonObject().put("action", action).put("mtu", 2000)
+                                .put("mac", "525400000001"))
+                        .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(refused.getCause().getMessage().contains("not \"" + action + "\""), refused.getCause().getMessage());
+            }
+            assertEquals(4000, info("a").getInteger("mtu"), "the MTU the front end set stays");
         }
     }
 

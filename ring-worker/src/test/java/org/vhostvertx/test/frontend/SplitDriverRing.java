@@ -121,6 +121,18 @@ public final class SplitDriverRing implements DriverRing {
         avail.set(U16, 2, (short) availIdx);
     }
 
+    /**
+     * Starts both indexes at idx instead of 0, as a ring that has run for a while (65534 to see
+     * them wrap soon); the device must then be started with base idx.
+     */
+    public void startAt(int idx) {
+        availIdx = idx & 0xffff;
+        kickedAt = availIdx;
+        lastUsed = availIdx;
+        avail.set(U16, 2, (short) availIdx);
+        used.set(U16, 2, (short) availIdx);
+    }
+
     /** Sets avail.flags (1: VIRTQ_AVAIL_F_NO_INTERRUPT). */
     public void setAvailFlags(int flags) {
         avail.set(U16, 0, (short) flags);
