@@ -36,6 +36,19 @@ public interface DeviceContext {
     void runOnWorker(int index, Runnable task, Runnable notRunning);
 
     /**
+     * Has the worker that runs queue index call onReadable, on that worker, whenever fd is readable,
+     * so a device reads a descriptor of its own (a tap) where it may use that queue's state without
+     * locks and without a thread of its own. The watch lasts while the queue runs there: it ends
+     * before the queue's handler hears that the queue stopped, and with {@link #unwatch}. When the
+     * queue does not run, notRunning runs instead (on any thread). onReadable should read a bounded
+     * amount per call: what it leaves makes fd readable again.
+     */
+    void watch(int index, int fd, Runnable onReadable, Runnable notRunning);
+
+    /** Ends a watch of fd on queue index's worker; the stage completes when fd may be closed. */
+    CompletionStage<Void> unwatch(int index, int fd);
+
+    /**
      * Completes once every ring worker has finished the round it was in when called: a handler that
      * could still hold something the device took away before the call (a removed LUN's image) has
      * let go of it. Completes on a worker thread.

@@ -50,6 +50,16 @@ public final class RingWorker implements AutoCloseable {
     private record Posted(QueueRunner runner, Runnable task, Runnable notRunning) {
     }
 
+    /** A device's descriptor this worker watches for its queue runner (see watch). */
+    private record Watch(QueueRunner runner, int fd, Runnable onReadable) {
+    }
+
+    /** epoll data of a watched descriptor: the fd with this bit, so it is never taken for a kick. */
+    private static final long WATCH_TAG = 1L << 32;
+    /** While polling, watched descriptors are looked at every this many rounds. */
+    private static final int WATCH_POLL_ROUNDS = 64;
+    private final List<Watch> watches = new ArrayList<>();
+
     public RingWorker(String name, long pollNanos) {
         this.name = name;
         this.pollNanos = pollNanos;
@@ -147,6 +157,63 @@ public final class RingWorker implements AutoCloseable {
         }
     }
 
+    /**
+     * Calls onReadable on this worker whenever fd is readable, for as long as runner is attached
+     * here (the watch ends when the queue stops or fails, before its handler hears of it), or until
+     * {@link #unwatch}. Looked at in epoll while the worker sleeps and every few rounds while it
+     * polls. onReadable should read a bounded amount: what is left makes fd readable again. When
+     * runner is not attached, notRunning runs instead (see post).
+     */
+    public void watch(QueueRunner runner, int fd, Runnable onReadable, Runnable notRunning) {
+        post(runner, () -> {
+            watches.add(new Watch(runner, fd, onReadable));
+            Linux.epollAdd(epfd, fd, Linux.EPOLLIN, WATCH_TAG | fd);
+        }, notRunning);
+    }
+
+    /** Stops watching fd; done when the future completes (then fd may be closed). */
+    public CompletableFuture<Void> unwatch(int fd) {
+        return submit(() -> {
+            for (int i = watches.size() - 1; i >= 0; i--) {
+                if (watches.get(i).fd() == fd) {
+                    endWatch(watches.remove(i));
+                }
+            }
+            return null;
+        });
+    }
+
+    private void endWatch(Watch w) {
+        try {
+            Linux.epollDelete(epfd, w.fd());
+        } catch (RuntimeException e) {
+            // Closed already by its owner: the kernel dropped it from the epoll set then.
+        }
+    }
+
+    private void endWatchesOf(QueueRunner runner) {
+        for (int i = watches.size() - 1; i >= 0; i--) {
+            if (watches.get(i).runner() == runner) {
+                endWatch(watches.remove(i));
+            }
+        }
+    }
+
+    private void readable(int fd) {
+        for (int i = 0; i < watches.size(); i++) {
+            Watch w = watches.get(i);
+            if (w.fd() == fd) {
+                try {
+                    w.onReadable().run();
+                } catch (RuntimeException | InternalError e) {
+                    // The device's reader failed on this descriptor: its queues are not at fault.
+                    LOG.log(Level.WARNING, name + ": reading watched fd " + fd + " for " + w.runner() + " failed", e);
+                }
+                return;
+            }
+        }
+    }
+
     /** Serves runner once on this worker, if it is still attached (a device woke it). */
     public void wake(QueueRunner runner) {
         commands.add(() -> {
@@ -162,6 +229,7 @@ public final class RingWorker implements AutoCloseable {
     public CompletableFuture<Integer> detach(QueueRunner runner) {
         return submit(() -> {
             if (runners.remove(runner)) {
+                endWatchesOf(runner);
                 if (runner.kickFd() >= 0) {
                     Linux.epollDelete(epfd, runner.kickFd());
                 }
@@ -184,9 +252,14 @@ public final class RingWorker implements AutoCloseable {
     private void loop() {
         MemorySegment events = Arena.ofAuto().allocate((long) MAX_EVENTS * Linux.EPOLL_EVENT_SIZE, 8);
         long idleSince = System.nanoTime();
+        int rounds = 0;
         while (!stopping) {
             runCommands();
             runPosted();
+            if (!watches.isEmpty() && ++rounds % WATCH_POLL_ROUNDS == 0) {
+                // Polling never reaches epoll_wait: look at the watched descriptors now and then.
+                dispatch(events, Linux.epollWait(epfd, events, MAX_EVENTS, 0));
+            }
             boolean work = false;
             for (int i = 0; i < runners.size(); i++) {
                 work |= serviceSafely(runners.get(i));
@@ -207,15 +280,7 @@ public final class RingWorker implements AutoCloseable {
             // us always sees the other and no post waits for an unrelated wake-up.
             sleeping = true;
             if (!enableKicks() && commands.isEmpty() && posted.isEmpty()) {
-                int n = Linux.epollWait(epfd, events, MAX_EVENTS, hasPollingOnlyQueue() ? 1 : -1);
-                for (int i = 0; i < n; i++) {
-                    long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * Linux.EPOLL_EVENT_SIZE + 4);
-                    if (data == WAKEUP_DATA) {
-                        wakeup.drain();
-                    } else {
-                        kicked((int) data);
-                    }
-                }
+                dispatch(events, Linux.epollWait(epfd, events, MAX_EVENTS, hasPollingOnlyQueue() ? 1 : -1));
             }
             sleeping = false;
             disableKicks();
@@ -223,6 +288,20 @@ public final class RingWorker implements AutoCloseable {
         }
         runCommands();
         refusePosted();
+    }
+
+    /** Handles n events epoll_wait returned: the wake-up, kicks, watched descriptors. */
+    private void dispatch(MemorySegment events, int n) {
+        for (int i = 0; i < n; i++) {
+            long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * Linux.EPOLL_EVENT_SIZE + 4);
+            if (data == WAKEUP_DATA) {
+                wakeup.drain();
+            } else if ((data & WATCH_TAG) != 0) {
+                readable((int) data);
+            } else {
+                kicked((int) data);
+            }
+        }
     }
 
     private boolean hasPollingOnlyQueue() {
@@ -298,6 +377,7 @@ public final class RingWorker implements AutoCloseable {
 
     private void fail(QueueRunner r, Throwable e) {
         runners.remove(r);
+        endWatchesOf(r);
         if (r.kickFd() >= 0) {
             Linux.epollDelete(epfd, r.kickFd());
         }

@@ -55,6 +55,11 @@ public final class NetDevice implements VirtioDevice {
     private final Switch sw;
 
     /** Runs task on the worker of queue index, or notRunning if it does not run. */
+    /** Has the worker of queue index watch fd (see DeviceContext.watch). */
+    void watch(int index, int fd, Runnable onReadable, Runnable notRunning) {
+        context.watch(index, fd, onReadable, notRunning);
+    }
+
     void runOnWorker(int index, Runnable task, Runnable notRunning) {
         context.runOnWorker(index, task, notRunning);
     }

@@ -79,17 +79,33 @@ final class Switch {
     }
 
     /**
-     * Runs task on the worker of lane 0; when no guest port's first pair runs (so there is no such
-     * worker), or it stops before the task runs, notRunning runs instead.
+     * The port whose first receive queue's worker watches the tap, or null. Lane 0 of every port is
+     * one queue group, so every port's first pair runs on that one worker, and only that worker
+     * reads or writes this field (a port homes the tap from its handler, and gives it up when its
+     * queue stops).
      */
-    void runOnLane0(Runnable task, Runnable notRunning) {
-        for (Port p : ports) {
-            if (p instanceof SwitchPort sp && sp.attached()) {
-                sp.device().runOnWorker(0, task, notRunning);
-                return;
-            }
+    private SwitchPort tapHome;
+
+    /**
+     * Called each round by the first receive queue of a guest port, on lane 0's worker: if there is a
+     * tap and nobody watches it, port's worker does from now on.
+     */
+    void homeTap(SwitchPort port) {
+        TapPort t = tap;
+        if (t == null || tapHome != null) {
+            return;
         }
-        notRunning.run();
+        tapHome = port;
+        port.device().watch(0, t.fd(), t::readable, () -> {
+            // The queue stopped before the watch was set up: the next port's round tries again.
+        });
+    }
+
+    /** port's first receive queue stopped (on lane 0's worker, after its watch ended). */
+    void tapHomeStopped(SwitchPort port) {
+        if (tapHome == port) {
+            tapHome = null;
+        }
     }
 
     /** A frame the host sent on the tap (after the virtio-net header of chain); runs on lane 0's worker. */

@@ -70,11 +70,6 @@ final class SwitchPort implements Port {
         return device;
     }
 
-    /** Whether this port's first receive queue runs (the tap hands its frames to that lane's worker). */
-    boolean attached() {
-        return lanes[0].receiver.running();
-    }
-
     /** Frames another worker's lane handed to one of ours. */
     long handovers() {
         return handovers.sum();
@@ -86,6 +81,9 @@ final class SwitchPort implements Port {
             @Override
             public boolean process(Virtqueue queue, QueueCounters counters) {
                 receiver.attach(queue, counters);
+                if (pair == 0) {
+                    sw.homeTap(SwitchPort.this);
+                }
                 return false;
             }
 
@@ -98,6 +96,9 @@ final class SwitchPort implements Port {
             @Override
             public void stopped() {
                 receiver.detach();
+                if (pair == 0) {
+                    sw.tapHomeStopped(SwitchPort.this);
+                }
             }
         };
     }

@@ -7,7 +7,6 @@ import org.vhostvertx.virtq.DescriptorChain;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -18,16 +17,19 @@ import java.util.logging.Logger;
  * header goes along, so partial checksums and large TCP frames reach the kernel as they are;
  * without, the switch completes checksums and cuts large frames first.
  *
- * <p>Frames the host sends are read by a reader thread into a small pool of buffers, always as
- * [virtio-net header][frame] (a zero header when the tap has none), and handed to the worker of the
- * switch's lane 0, which delivers them like a guest's frame (learning, flooding, forwarding, and
- * passing offloads on to guests that take them).
+ * <p>Frames the host sends are read by the worker of the switch's lane 0 itself: the switch has it
+ * watch the tap's descriptor (DeviceContext.watch on a guest port's first receive queue), and each
+ * time it is readable the worker reads a bounded burst, always as [virtio-net header][frame] (a
+ * zero header when the tap has none), into one buffer and delivers each frame like a guest's
+ * (learning, flooding, forwarding, passing offloads on to guests that take them). No thread of
+ * our own, no handover: the frame is copied once, from our buffer into the guests'.
  */
 final class TapPort implements Port, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TapPort.class.getName());
     private static final int MAX_IOV = 64;
-    private static final int BUFFERS = 256;
+    /** Frames read per readable event, so the lane's guest queues are not starved. */
+    private static final int BURST = 64;
     /** The largest frame: a 64 KiB IP packet (a GRO'd or TSO frame) behind a VLAN-tagged Ethernet header. */
     private static final int FRAME_MAX = 65535 + NetFeatures.ETH_HEADER + 4;
     private static final int HDR = NetFeatures.HEADER;
@@ -39,9 +41,8 @@ final class TapPort implements Port, AutoCloseable {
     private final LongAdder largeToHost = new LongAdder();
     private final LongAdder fromHost = new LongAdder();
     private final LongAdder largeFromHost = new LongAdder();
-    private final ArrayBlockingQueue<HostFrame> free = new ArrayBlockingQueue<>(BUFFERS);
-    private final Thread reader;
-    private volatile boolean closed;
+    /** Only lane 0's worker reads into it. */
+    private final HostFrame in = new HostFrame();
 
     /** A buffer for one frame from the host and the chain that lets the switch read it. */
     private static final class HostFrame {
@@ -66,10 +67,10 @@ final class TapPort implements Port, AutoCloseable {
     TapPort(Tap tap, Switch sw) {
         this.tap = tap;
         this.sw = sw;
-        for (int i = 0; i < BUFFERS; i++) {
-            free.add(new HostFrame());
-        }
-        this.reader = Thread.ofPlatform().daemon(true).name("tap-" + tap.name()).start(this::readLoop);
+    }
+
+    int fd() {
+        return tap.fd();
     }
 
     JsonObject describe() {
@@ -154,43 +155,23 @@ final class TapPort implements Port, AutoCloseable {
         }
     }
 
-    private void readLoop() {
-        int epfd = Linux.epollCreate();
-        MemorySegment events = Arena.ofAuto().allocate(Linux.EPOLL_EVENT_SIZE * 4L, 8);
-        HostFrame spare = new HostFrame();
-        try {
-            Linux.epollAdd(epfd, tap.fd(), Linux.EPOLLIN, 0);
-            while (!closed) {
-                if (Linux.epollWait(epfd, events, 4, 200) == 0) {
-                    continue;
-                }
-                while (!closed) {
-                    HostFrame f = free.poll();
-                    if (f == null) {
-                        // The switch is behind: read and drop, counted.
-                        if (read(spare) > 0) {
-                            drops.noBuffer.increment();
-                            continue;
-                        }
-                        break;
-                    }
-                    long n = read(f);
-                    if (n <= 0) {
-                        free.add(f);
-                        break;
-                    }
-                    try {
-                        hand(f, n);
-                    } catch (RuntimeException e) {
-                        // Never let one frame stop the host's traffic: count it and go on.
-                        LOG.log(Level.WARNING, "tap " + tap.name() + ": a frame from the host failed", e);
-                        drops.badHeader.increment();
-                        free.add(f);
-                    }
-                }
+    /**
+     * The tap is readable: read and deliver up to a burst of frames. Runs on lane 0's worker (the
+     * switch's watch); what is left makes the descriptor readable again.
+     */
+    void readable() {
+        for (int i = 0; i < BURST; i++) {
+            long n = read(in);
+            if (n <= 0) {
+                return;
             }
-        } finally {
-            Linux.close(epfd);
+            try {
+                deliver(in, n);
+            } catch (RuntimeException e) {
+                // Never let one frame stop the host's traffic: count it and go on.
+                LOG.log(Level.WARNING, "tap " + tap.name() + ": a frame from the host failed", e);
+                drops.badHeader.increment();
+            }
         }
     }
 
@@ -207,17 +188,15 @@ final class TapPort implements Port, AutoCloseable {
         return HDR + n;
     }
 
-    /** Hands a frame read from the host to lane 0's worker (or counts why not). */
-    private void hand(HostFrame f, long n) {
+    /** Delivers a frame read from the host to the switch (or counts why not). */
+    private void deliver(HostFrame f, long n) {
         if (n < HDR + NetFeatures.ETH_HEADER) {
             drops.badHeader.increment();
-            free.add(f);
             return;
         }
         if (n >= HDR + FRAME_MAX) {
             // As long as the buffer: the kernel may have cut it.
             drops.tooLong.increment();
-            free.add(f);
             return;
         }
         // The kernel may mark a checksum it verified (DATA_VALID): a hint we drop, as a guest's
@@ -227,7 +206,6 @@ final class TapPort implements Port, AutoCloseable {
         f.chain.wrap(f.buffer, n);
         if (!TxHeader.acceptable(f.chain, f.scratch, true, true, true)) {
             drops.badHeader.increment();
-            free.add(f);
             return;
         }
         long frame = n - HDR;
@@ -235,17 +213,7 @@ final class TapPort implements Port, AutoCloseable {
         if (TxHeader.gsoType(f.scratch) != 0) {
             largeFromHost.increment();
         }
-        sw.runOnLane0(() -> {
-            try {
-                sw.fromTap(this, f.chain, frame);
-            } finally {
-                free.add(f);
-            }
-        }, () -> {
-            // No guest port runs: nobody to deliver to.
-            drops.noDestination.increment();
-            free.add(f);
-        });
+        sw.fromTap(this, f.chain, frame);
     }
 
     /** A frame from the host is for an address behind the host itself. */
@@ -255,12 +223,6 @@ final class TapPort implements Port, AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        try {
-            reader.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         tap.close();
     }
 }

@@ -29,6 +29,16 @@ final class TestContext implements DeviceContext {
     }
 
     @Override
+    public void watch(int index, int fd, Runnable onReadable, Runnable notRunning) {
+        notRunning.run();
+    }
+
+    @Override
+    public CompletionStage<Void> unwatch(int index, int fd) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
     public CompletionStage<Void> workersPassed() {
         return barrier;
     }

@@ -132,6 +132,23 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     }
 
     @Override
+    public void watch(int index, int fd, Runnable onReadable, Runnable notRunning) {
+        Running r = running.get(index);
+        if (r == null) {
+            notRunning.run();
+            return;
+        }
+        r.worker().watch(r.runner(), fd, onReadable, notRunning);
+    }
+
+    @Override
+    public CompletionStage<Void> unwatch(int index, int fd) {
+        Running r = running.get(index);
+        return r == null ? CompletableFuture.completedFuture(null)
+                : r.worker().unwatch(fd).exceptionally(stopped -> null);
+    }
+
+    @Override
     public CompletionStage<Void> workersPassed() {
         return pool.barrier();
     }

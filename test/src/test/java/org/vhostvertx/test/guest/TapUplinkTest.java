@@ -123,6 +123,9 @@ class TapUplinkTest {
                     assertEquals(0, tapStats.getLong("largeFromHost") + tapStats.getLong("largeToHost"), tapStats.encode());
                 }
                 assertEquals(0, tapStats.getJsonObject("drops").getLong("badHeader"), tapStats.encode());
+                // The host's frames were read by lane 0's ring worker (its watch on the tap), not a thread of ours.
+                assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("tap-")),
+                        "no tap reader thread");
             }
         } finally {
             run(List.of("ip", "netns", "del", ns));
