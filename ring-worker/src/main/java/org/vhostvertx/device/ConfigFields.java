@@ -61,9 +61,14 @@ public final class ConfigFields {
 
     /** true or false, false when absent. */
     public static boolean bool(JsonObject c, String where, String field) {
+        return bool(c, where, field, false);
+    }
+
+    /** true or false, dflt when absent. */
+    public static boolean bool(JsonObject c, String where, String field, boolean dflt) {
         Object v = c.getValue(field);
         if (v == null) {
-            return false;
+            return dflt;
         }
         if (!(v instanceof Boolean b)) {
             throw new DeviceException(name(where, field) + " must be true or false, was " + v);

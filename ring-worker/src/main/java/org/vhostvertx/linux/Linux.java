@@ -14,6 +14,7 @@ import java.lang.invoke.VarHandle;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * The Linux system calls the project needs, called through FFM.
@@ -62,6 +63,10 @@ public final class Linux {
     public static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
     public static final int MFD_CLOEXEC = 0x1;
+
+    public static final int F_OFD_SETLK = 37;
+    public static final short F_RDLCK = 0;
+    public static final short F_WRLCK = 1;
 
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
@@ -112,6 +117,10 @@ public final class Linux {
     private static final MethodHandle LSEEK = fn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
     private static final MethodHandle IOCTL = fn("ioctl", JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
     private static final MethodHandle WRITEV = fn("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    /** fcntl with a struct flock argument (fcntl is variadic: the third argument is the variadic one). */
+    private static final MethodHandle FCNTL_LOCK = LINKER.downcallHandle(LIBC.find("fcntl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2),
+            Linker.Option.captureCallState("errno"));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -472,6 +481,27 @@ public final class Linux {
         MemorySegment c = CAPTURE.get();
         try {
             return check("lseek", (long) LSEEK.invokeExact(c, fd, 0L, 2), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * fcntl(F_OFD_SETLK): an open-file-description lock of type (F_RDLCK shared, F_WRLCK exclusive)
+     * on len bytes at start, held until the description is closed. Such locks conflict between two
+     * opens of one file even in one process. Returns 0, or -errno (EAGAIN: a conflicting lock is held).
+     */
+    public static int tryOfdLock(int fd, short type, long start, long len) {
+        MemorySegment c = CAPTURE.get();
+        try (Arena a = Arena.ofConfined()) {
+            // struct flock on x86-64: l_type, l_whence (SEEK_SET), l_start, l_len, l_pid (0 for OFD locks).
+            MemorySegment flock = a.allocate(32, 8);
+            flock.set(JAVA_SHORT, 0, type);
+            flock.set(JAVA_SHORT, 2, (short) 0);
+            flock.set(JAVA_LONG, 8, start);
+            flock.set(JAVA_LONG, 16, len);
+            int rc = (int) FCNTL_LOCK.invokeExact(c, fd, F_OFD_SETLK, flock);
+            return rc < 0 ? -errno(c) : 0;
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -24,7 +24,25 @@ public final class ImageStore implements AutoCloseable {
         this.description = description;
     }
 
+    /**
+     * The byte QEMU locks for its "write" permission: an image we write is locked exclusively there
+     * (an OFD lock), so a second writer (one of ours, in this process or another, or a QEMU that
+     * opens it for writing) is refused instead of corrupting it. Read-only opens take no lock: they
+     * share the image with each other and with its writer.
+     */
+    static final long WRITE_LOCK_BYTE = 101;
+
+    /** An image file, locked for writing unless readOnly (see {@link #file(Path, long, boolean, boolean)}). */
     public static ImageStore file(Path path, long configuredSize, boolean readOnly) {
+        return file(path, configuredSize, readOnly, true);
+    }
+
+    /**
+     * An image file, created sparse at configuredSize if absent. Unless readOnly or locking is
+     * false (an image shared on purpose, e.g. by a migration's destination), a write lock is taken
+     * on it; one already held elsewhere refuses the open, naming the image.
+     */
+    public static ImageStore file(Path path, long configuredSize, boolean readOnly, boolean locking) {
         try {
             boolean exists = Files.exists(path);
             if (!exists) {
@@ -41,6 +59,15 @@ public final class ImageStore implements AutoCloseable {
             }
             int flags = (readOnly ? Linux.O_RDONLY : Linux.O_RDWR | Linux.O_CREAT) | Linux.O_CLOEXEC;
             int fd = Linux.open(path.toString(), flags, 0600);
+            if (!readOnly && locking) {
+                int rc = Linux.tryOfdLock(fd, Linux.F_WRLCK, WRITE_LOCK_BYTE, 1);
+                if (rc != 0) {
+                    Linux.close(fd);
+                    throw new DeviceException("image " + path + " is open for writing elsewhere (its write lock is "
+                            + "held: " + Linux.strerror(-rc) + "); set \"locking\": false only if sharing it is "
+                            + "intended");
+                }
+            }
             if (!exists) {
                 Linux.ftruncate(fd, configuredSize);
             }

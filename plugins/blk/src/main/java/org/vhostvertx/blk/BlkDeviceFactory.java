@@ -28,7 +28,7 @@ public final class BlkDeviceFactory implements DeviceFactory {
 
     @Override
     public Optional<Set<String>> deviceFields() {
-        return Optional.of(Set.of("image", "ram", "size", "readOnly", "queues", "blockSize", "serial"));
+        return Optional.of(Set.of("image", "ram", "size", "readOnly", "locking", "queues", "blockSize", "serial"));
     }
 
     @Override
@@ -62,7 +62,7 @@ public final class BlkDeviceFactory implements DeviceFactory {
             if (!(image instanceof String path) || path.isBlank()) {
                 throw new DeviceException("\"image\" must be the path of a raw image file (or set \"ram\": true)");
             }
-            store = ImageStore.file(Path.of(path), size, readOnly);
+            store = ImageStore.file(Path.of(path), size, readOnly, ConfigFields.bool(config, null, "locking", true));
         }
         return new BlkDevice(store, readOnly, queues, blockSize, serial);
     }

@@ -20,7 +20,7 @@ final class LunSpec {
      * The fields of a LUN object. {@link #open} leaves refusing others to its caller, which knows
      * what else its object carries (a lun-add request: the action and the LUN number).
      */
-    static final Set<String> FIELDS = Set.of("image", "ram", "size", "readOnly", "vendor", "product", "revision",
+    static final Set<String> FIELDS = Set.of("image", "ram", "size", "readOnly", "locking", "vendor", "product", "revision",
             "serial");
 
     private LunSpec() {
@@ -55,7 +55,7 @@ final class LunSpec {
                 if (!(c.getValue("image") instanceof String path) || path.isBlank()) {
                     throw new DeviceException(where + ".image must be the path of a raw image file (or set \"ram\": true)");
                 }
-                store = ImageStore.file(Path.of(path), size, readOnly);
+                store = ImageStore.file(Path.of(path), size, readOnly, ConfigFields.bool(c, where, "locking", true));
             }
         } catch (DeviceException e) {
             throw e.getMessage().startsWith(where) ? e : new DeviceException(where + ": " + e.getMessage(), e);
