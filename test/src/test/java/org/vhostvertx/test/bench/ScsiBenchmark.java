@@ -40,10 +40,13 @@ public final class ScsiBenchmark {
         JsonObject config = new JsonObject().put("workers", 1).put("pollMicros", 0).put("statsMillis", 0)
                 .put("devices", new JsonArray()
                         .add(new JsonObject().put("id", "blk").put("type", "blk")
-                                .put("socket", work.resolve("blk.sock").toString()).put("image", image.toString()))
+                                .put("socket", work.resolve("blk.sock").toString()).put("image", image.toString())
+                                // One image behind both devices on purpose, used by one at a time.
+                                .put("locking", false))
                         .add(new JsonObject().put("id", "scsi").put("type", "scsi")
                                 .put("socket", work.resolve("scsi.sock").toString())
-                                .put("luns", new JsonArray().add(new JsonObject().put("image", image.toString())))));
+                                .put("luns", new JsonArray().add(new JsonObject().put("image", image.toString())
+                                        .put("locking", false)))));
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         try (BackendProcess backend = BackendProcess.start(config, work, work.resolve("scsi.sock"))) {
             BlkBenchmark.pin(backend.pid(), 1);
