@@ -117,4 +117,13 @@ public final class GuestMemory {
         }
         return r.segment().asSlice(off, len);
     }
+
+    /** The guest-physical address of front-end virtual address uva (a ring's, for the dirty log). */
+    public long gpaOfUva(long uva) {
+        MemoryRegion r = regionOfUva(uva);
+        if (r == null) {
+            throw new GuestMemoryException(String.format("uva 0x%x is outside guest memory", uva));
+        }
+        return r.guestPhysAddr() + (uva - r.userAddr());
+    }
 }

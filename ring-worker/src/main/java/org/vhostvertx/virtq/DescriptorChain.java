@@ -29,6 +29,8 @@ public final class DescriptorChain {
     private MemorySegment[] segments;
     private long[] offsets;
     private int[] lengths;
+    /** The guest-physical address of each piece (-1 for our own memory): what a dirty log marks. */
+    private long[] gpas;
 
     public DescriptorChain() {
         this(16);
@@ -38,6 +40,7 @@ public final class DescriptorChain {
         segments = new MemorySegment[initialPieces];
         offsets = new long[initialPieces];
         lengths = new int[initialPieces];
+        gpas = new long[initialPieces];
     }
 
     /** The buffer id the used ring reports back to the driver. */
@@ -79,7 +82,7 @@ public final class DescriptorChain {
         reset(-1);
         lastMemory = null;
         lastRegion = null;
-        append(memory, 0, (int) length);
+        append(memory, 0, (int) length, -1);
         readableLength = length;
         readablePieces = count;
     }
@@ -116,7 +119,7 @@ public final class DescriptorChain {
             }
             long off = addr - r.guestPhysAddr();
             long piece = Math.min(remaining, r.size() - off);
-            append(r.segment(), off, (int) piece);
+            append(r.segment(), off, (int) piece, addr);
             addr += piece;
             remaining -= piece;
         }
@@ -128,17 +131,31 @@ public final class DescriptorChain {
         }
     }
 
-    private void append(MemorySegment seg, long off, int len) {
+    private void append(MemorySegment seg, long off, int len, long gpa) {
         if (count == segments.length) {
             int n = count * 2;
             segments = java.util.Arrays.copyOf(segments, n);
             offsets = java.util.Arrays.copyOf(offsets, n);
             lengths = java.util.Arrays.copyOf(lengths, n);
+            gpas = java.util.Arrays.copyOf(gpas, n);
         }
         segments[count] = seg;
         offsets[count] = off;
         lengths[count] = len;
+        gpas[count] = gpa;
         count++;
+    }
+
+    /** Marks in log the pages of the first written bytes of the writable part (what the used entry reports). */
+    void markWritten(org.vhostvertx.memory.DirtyLog log, long written) {
+        long left = Math.min(written, writableLength);
+        for (int i = readablePieces; i < count && left > 0; i++) {
+            long n = Math.min(lengths[i], left);
+            if (gpas[i] >= 0) {
+                log.mark(gpas[i], n);
+            }
+            left -= n;
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.vhostvertx.virtq;
 
+import org.vhostvertx.memory.DirtyLog;
 import org.vhostvertx.memory.GuestMemory;
 import org.vhostvertx.memory.GuestMemoryException;
 import org.vhostvertx.memory.MemoryRegion;
@@ -32,6 +33,11 @@ final class PackedVirtqueue implements Virtqueue {
     private MemorySegment ring;
     private MemorySegment driverEvent;
     private MemorySegment deviceEvent;
+    /** Guest-physical addresses of the descriptor ring and the device event area, for the dirty log. */
+    private long ringGpa;
+    private long deviceEventGpa;
+    private DirtyLog log;
+    private boolean logRing;
 
     private int lastAvail;
     /** Popped and not yet pushed or rewound. */
@@ -80,6 +86,14 @@ final class PackedVirtqueue implements Virtqueue {
         this.ring = memory.uvaSegment(addresses.descUva(), 16L * size, "descriptor ring");
         this.driverEvent = memory.uvaSegment(addresses.availUva(), 4, "driver event suppression");
         this.deviceEvent = memory.uvaSegment(addresses.usedUva(), 4, "device event suppression");
+        this.ringGpa = memory.gpaOfUva(addresses.descUva());
+        this.deviceEventGpa = memory.gpaOfUva(addresses.usedUva());
+    }
+
+    @Override
+    public void log(DirtyLog log, boolean logRing) {
+        this.log = log;
+        this.logRing = logRing;
     }
 
     @Override
@@ -205,6 +219,12 @@ final class PackedVirtqueue implements Virtqueue {
         // id and length must be visible before the flags that hand the descriptor back.
         VarHandle.releaseFence();
         ring.set(U16, at + 14, (short) flags);
+        if (log != null) {
+            chain.markWritten(log, Integer.toUnsignedLong(writtenLength));
+            if (logRing) {
+                log.mark(ringGpa + at, 16);
+            }
+        }
         usedIdx += chain.ringSlots();
         if (usedIdx >= size) {
             usedIdx -= size;
@@ -245,11 +265,19 @@ final class PackedVirtqueue implements Virtqueue {
     @Override
     public void disableNotifications() {
         deviceEvent.set(U16, 2, (short) EVENT_DISABLE);
+        logDeviceEvent();
+    }
+
+    private void logDeviceEvent() {
+        if (log != null && logRing) {
+            log.mark(deviceEventGpa, 4);
+        }
     }
 
     @Override
     public boolean enableNotifications() {
         deviceEvent.set(U16, 2, (short) EVENT_ENABLE);
+        logDeviceEvent();
         VarHandle.fullFence();
         return hasAvailable();
     }

@@ -1,5 +1,6 @@
 package org.vhostvertx.virtq;
 
+import org.vhostvertx.memory.DirtyLog;
 import org.vhostvertx.memory.GuestMemory;
 import org.vhostvertx.memory.GuestMemoryException;
 import org.vhostvertx.memory.MemoryRegion;
@@ -30,6 +31,10 @@ final class SplitVirtqueue implements Virtqueue {
     private MemorySegment desc;
     private MemorySegment avail;
     private MemorySegment used;
+    /** Guest-physical address of the used ring, for the dirty log. */
+    private long usedGpa;
+    private DirtyLog log;
+    private boolean logRing;
 
     private int lastAvail;
     /** Popped and not yet pushed or rewound. */
@@ -81,6 +86,20 @@ final class SplitVirtqueue implements Virtqueue {
         this.desc = memory.uvaSegment(addresses.descUva(), 16L * size, "descriptor table");
         this.avail = memory.uvaSegment(addresses.availUva(), 6 + 2L * size, "available ring");
         this.used = memory.uvaSegment(addresses.usedUva(), 6 + 8L * size, "used ring");
+        this.usedGpa = memory.gpaOfUva(addresses.usedUva());
+    }
+
+    @Override
+    public void log(DirtyLog log, boolean logRing) {
+        this.log = log;
+        this.logRing = logRing;
+    }
+
+    /** Marks len bytes at offset of the used ring, when the ring is logged. */
+    private void logUsed(long offset, long len) {
+        if (log != null && logRing) {
+            log.mark(usedGpa + offset, len);
+        }
     }
 
     @Override
@@ -217,6 +236,10 @@ final class SplitVirtqueue implements Virtqueue {
         long at = 4 + 8L * (usedIdx & (size - 1));
         used.set(U32, at, chain.id());
         used.set(U32, at + 4, writtenLength);
+        if (log != null) {
+            chain.markWritten(log, Integer.toUnsignedLong(writtenLength));
+            logUsed(at, 8);
+        }
         usedIdx = (usedIdx + 1) & 0xffff;
         if (inflight != null) {
             inflight.returned(chain.id());
@@ -235,6 +258,7 @@ final class SplitVirtqueue implements Virtqueue {
         // The entries must be visible before the index that publishes them.
         VarHandle.releaseFence();
         used.set(U16, 2, (short) usedIdx);
+        logUsed(2, 2);
         publishedUsed = usedIdx;
         if (inflight != null) {
             inflight.afterPublish(usedIdx);
@@ -252,6 +276,7 @@ final class SplitVirtqueue implements Virtqueue {
     public void disableNotifications() {
         if (!eventIdx) {
             used.set(U16, 0, (short) USED_F_NO_NOTIFY);
+            logUsed(0, 2);
         }
     }
 
@@ -259,8 +284,10 @@ final class SplitVirtqueue implements Virtqueue {
     public boolean enableNotifications() {
         if (eventIdx) {
             used.set(U16, 4 + 8L * size, (short) lastAvail);
+            logUsed(4 + 8L * size, 2);
         } else {
             used.set(U16, 0, (short) 0);
+            logUsed(0, 2);
         }
         VarHandle.fullFence();
         return hasAvailable();

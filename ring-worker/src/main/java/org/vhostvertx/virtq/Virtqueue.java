@@ -1,5 +1,6 @@
 package org.vhostvertx.virtq;
 
+import org.vhostvertx.memory.DirtyLog;
 import org.vhostvertx.memory.GuestMemory;
 
 import java.lang.foreign.MemorySegment;
@@ -51,6 +52,14 @@ public interface Virtqueue {
 
     /** The ring state for VHOST_USER_GET_VRING_BASE. */
     int vringBase();
+
+    /**
+     * Live migration: while log is not null, every write this queue makes into guest memory marks
+     * its pages there: the bytes a used entry reports written into a buffer and, when logRing (the
+     * ring's VHOST_VRING_F_LOG), the ring's own device-written parts. null turns logging off; off, it
+     * costs one test per push.
+     */
+    void log(DirtyLog log, boolean logRing);
 
     /** Rebinds the queue to a new memory snapshot (rings re-translated) while it is quiesced. */
     void remap(GuestMemory memory);

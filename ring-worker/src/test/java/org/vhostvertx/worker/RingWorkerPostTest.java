@@ -94,5 +94,6 @@ class RingWorkerPostTest {
         public int inFlight() { return 0; }
         public int vringBase() { return 0; }
         public void remap(GuestMemory memory) { }
+        public void log(org.vhostvertx.memory.DirtyLog log, boolean logRing) { }
     }
 }
