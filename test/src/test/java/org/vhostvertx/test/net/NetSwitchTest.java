@@ -112,7 +112,7 @@ class NetSwitchTest {
     }
 
     static JsonObject info(String id) throws Exception {
-        return backend.vertx().eventBus().<JsonObject>request("vhost.control." + id, new JsonObject().put("action", "stats"))
+        return backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress(id), new JsonObject().put("action", "stats"))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body().getJsonObject("info");
     }
 
@@ -156,7 +156,7 @@ class NetSwitchTest {
             // Only the front end may ask for these: an operator's control message cannot.
             for (String action : new String[]{"set-mtu", "send-rarp"}) {
                 Throwable refused = assertThrows(java.util.concurrent.ExecutionException.class, () -> backend.vertx()
-                        .eventBus().request("vhost.control.a", new JsonObject().put("action", action).put("mtu", 2000)
+                        .eventBus().request(Backend.controlAddress("a"), new JsonObject().put("action", action).put("mtu", 2000)
                                 .put("mac", "525400000001"))
                         .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS));
                 assertTrue(refused.getCause().getMessage().contains("not \"" + action + "\""), refused.getCause().getMessage());
