@@ -13,9 +13,10 @@ import java.util.Map;
  */
 public final class FeatureNames {
 
-    /** The transport bits by number (virtio 1.2 §6; 30 is VHOST_USER_F_PROTOCOL_FEATURES). */
+    /** The transport bits by number (virtio 1.2 §6; 26 is vhost's LOG_ALL, 30 VHOST_USER_F_PROTOCOL_FEATURES). */
     static final Map<Integer, String> TRANSPORT = Map.ofEntries(
             Map.entry(24, "NOTIFY_ON_EMPTY"),
+            Map.entry(26, "LOG_ALL"),
             Map.entry(27, "ANY_LAYOUT"),
             Map.entry(28, "INDIRECT_DESC"),
             Map.entry(29, "EVENT_IDX"),

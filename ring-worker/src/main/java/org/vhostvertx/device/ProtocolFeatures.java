@@ -14,6 +14,12 @@ public final class ProtocolFeatures {
      */
     public static final long F_PROTOCOL_FEATURES = 1L << 30;
 
+    /**
+     * VHOST_F_LOG_ALL: a virtio feature bit (26) of vhost itself, never the guest's: while the front
+     * end has it set, every write into guest memory is logged in the SET_LOG_BASE bitmap.
+     */
+    public static final long F_LOG_ALL = 1L << 26;
+
     public static final long MQ = 1L << 0;
     public static final long LOG_SHMFD = 1L << 1;
     public static final long RARP = 1L << 2;
@@ -39,7 +45,8 @@ public final class ProtocolFeatures {
      * What the framework itself implements for every device; a device adds the ones only it can
      * serve (CONFIG, INFLIGHT_SHMFD, RARP, NET_MTU ...) in {@link DeviceSpec#protocolFeatures()}.
      */
-    public static final long COMMON = MQ | REPLY_ACK | BACKEND_REQ | CONFIGURE_MEM_SLOTS | RESET_DEVICE | STATUS;
+    public static final long COMMON = MQ | LOG_SHMFD | REPLY_ACK | BACKEND_REQ | CONFIGURE_MEM_SLOTS | RESET_DEVICE
+            | STATUS;
 
     private ProtocolFeatures() {
     }

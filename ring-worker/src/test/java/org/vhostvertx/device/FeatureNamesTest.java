@@ -25,7 +25,7 @@ class FeatureNamesTest {
 
     @Test
     void protocolFeaturesAreNamedAsVhostUserNamesThem() {
-        assertEquals(List.of("MQ", "REPLY_ACK", "BACKEND_REQ", "CONFIG", "INFLIGHT_SHMFD", "RESET_DEVICE",
+        assertEquals(List.of("MQ", "LOG_SHMFD", "REPLY_ACK", "BACKEND_REQ", "CONFIG", "INFLIGHT_SHMFD", "RESET_DEVICE",
                         "CONFIGURE_MEM_SLOTS", "STATUS", "bit 40"),
                 FeatureNames.protocol(ProtocolFeatures.COMMON | ProtocolFeatures.CONFIG
                         | ProtocolFeatures.INFLIGHT_SHMFD | (1L << 40)));

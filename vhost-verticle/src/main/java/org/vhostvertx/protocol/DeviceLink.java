@@ -48,6 +48,16 @@ final class DeviceLink {
     }
 
     /** A running queue's new call eventfd (-1: none); done once the worker uses it. */
+    /** SET_LOG_BASE: done once every running queue writes into log (while LOG_ALL is on). */
+    Future<Void> logBase(org.vhostvertx.memory.DirtyLog log) {
+        return request(new DeviceEvent.LogBase(log)).mapEmpty();
+    }
+
+    /** A running ring's VHOST_VRING_F_LOG changed. */
+    Future<Void> ringLogging(int index, boolean on) {
+        return request(new DeviceEvent.RingLogging(index, on)).mapEmpty();
+    }
+
     Future<Void> callChanged(int index, int callFd) {
         return request(new DeviceEvent.CallChanged(index, callFd)).mapEmpty();
     }

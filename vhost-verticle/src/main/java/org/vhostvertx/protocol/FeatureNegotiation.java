@@ -13,7 +13,8 @@ final class FeatureNegotiation {
 
     /** Transport features every device gets. */
     static final long TRANSPORT_FEATURES = (1L << 32) /* VERSION_1 */ | Virtqueue.F_RING_PACKED
-            | Virtqueue.F_EVENT_IDX | Virtqueue.F_INDIRECT_DESC | ProtocolFeatures.F_PROTOCOL_FEATURES;
+            | Virtqueue.F_EVENT_IDX | Virtqueue.F_INDIRECT_DESC | ProtocolFeatures.F_PROTOCOL_FEATURES
+            | ProtocolFeatures.F_LOG_ALL;
 
     private final DeviceSpec spec;
     private long features;

@@ -214,6 +214,7 @@ final class FrontEndConnection {
             case SET_MEM_TABLE -> memory.setMemTable(m);
             case ADD_MEM_REG -> memory.addMemReg(m);
             case REM_MEM_REG -> memory.remMemReg(m);
+            case SET_LOG_BASE -> memory.setLogBase(m);
             case SET_VRING_NUM -> rings.setVringNum(m);
             case SET_VRING_ADDR -> rings.setVringAddr(m);
             case SET_VRING_BASE -> rings.setVringBase(m);

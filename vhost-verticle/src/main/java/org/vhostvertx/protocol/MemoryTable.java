@@ -1,6 +1,7 @@
 package org.vhostvertx.protocol;
 
 import io.vertx.core.Future;
+import org.vhostvertx.memory.DirtyLog;
 import org.vhostvertx.memory.GuestMemory;
 import org.vhostvertx.memory.MemoryRegion;
 
@@ -68,6 +69,21 @@ final class MemoryTable {
             regions.forEach(MemoryRegion::close);
             throw ProtocolException.refuse("SET_MEM_TABLE: " + e.getMessage());
         }
+    }
+
+    /**
+     * SET_LOG_BASE (LOG_SHMFD): maps the front end's dirty-page bitmap (u64 size, u64 offset, its
+     * fd) and hands it to the device; the reply (a u64 0) goes once every running queue has it.
+     */
+    Future<byte[]> setLogBase(Message m) {
+        ByteBuffer b = m.body();
+        DirtyLog log;
+        try {
+            log = DirtyLog.map(m.fd(0), b.getLong(0), b.getLong(8));
+        } catch (RuntimeException e) {
+            throw ProtocolException.refuse("SET_LOG_BASE: " + e.getMessage());
+        }
+        return link.logBase(log).onFailure(e -> log.close()).map(v -> Payloads.u64(0));
     }
 
     Future<byte[]> addMemReg(Message m) {

@@ -31,10 +31,11 @@ package org.vhostvertx.protocol;
  *       not negotiated or malformed; the front end sees the end of the stream and may reconnect.</li>
  * </ul>
  *
- * <p>Requests that a row gates behind a feature we never offer (LOG_SHMFD, IOMMU_PLATFORM,
+ * <p>Requests that a row gates behind a feature we never offer (IOMMU_PLATFORM,
  * CROSS_ENDIAN, CRYPTO_SESSION, PAGEFAULT, INBAND_NOTIFICATIONS, SHARED_OBJECT, DEVICE_STATE) are
  * therefore always refused; GPU_SET_SOCKET needs no feature and is refused as not supported.
- * SET_LOG_BASE has a u64 reply only under LOG_SHMFD, the same shape as an ack, so it is ACK here.
+ * SET_LOG_BASE needs LOG_SHMFD and then always has a reply (QEMU waits for it without asking for
+ * an ack); SET_LOG_FD (a log eventfd) is not supported.
  * NET_SET_MTU is only sent when VIRTIO_NET_F_MTU is negotiated too, but QEMU sends it before
  * SET_FEATURES, so only its protocol feature is checked.
  */
@@ -44,7 +45,7 @@ public enum Request {
     SET_OWNER(3, 0, 0, Feature.NONE, Reply.ACK),
     RESET_OWNER(4, 0, 0, Feature.NONE, Reply.ACK),
     SET_MEM_TABLE(5, -1, -1, Feature.NONE, Reply.ACK),
-    SET_LOG_BASE(6, 16, 1, Feature.LOG_SHMFD, Reply.ACK),
+    SET_LOG_BASE(6, 16, 1, Feature.LOG_SHMFD, Reply.OWN),
     SET_LOG_FD(7, 0, 1, Feature.LOG_SHMFD, Reply.ACK),
     SET_VRING_NUM(8, 8, 0, Feature.NONE, Reply.ACK),
     SET_VRING_ADDR(9, 40, 0, Feature.NONE, Reply.ACK),

@@ -70,14 +70,19 @@ final class Rings {
         ByteBuffer b = m.body();
         RingSlot s = ring(b.getInt(0));
         int flags = b.getInt(4);
-        if ((flags & VringAddresses.F_LOG) != 0) {
-            throw ProtocolException.refuse("ring " + s.index + " asks for dirty logging, which is not supported");
-        }
-        if (s.running) {
-            throw ProtocolException.refuse("ring " + s.index + " is running; its addresses cannot change");
-        }
         // Payload order: index, flags, descriptor, used, available, log.
-        s.addresses = new VringAddresses(b.getLong(8), b.getLong(24), b.getLong(16), b.getLong(32), flags);
+        VringAddresses next = new VringAddresses(b.getLong(8), b.getLong(24), b.getLong(16), b.getLong(32), flags);
+        if (s.running) {
+            VringAddresses now = s.addresses;
+            if (now.descUva() != next.descUva() || now.availUva() != next.availUva()
+                    || now.usedUva() != next.usedUva()) {
+                throw ProtocolException.refuse("ring " + s.index + " is running; its addresses cannot change");
+            }
+            // The same ring with logging switched on or off: QEMU does this as a migration starts and ends.
+            s.addresses = next;
+            return link.ringLogging(s.index, (flags & VringAddresses.F_LOG) != 0).map(v -> null);
+        }
+        s.addresses = next;
         return Future.succeededFuture();
     }
 

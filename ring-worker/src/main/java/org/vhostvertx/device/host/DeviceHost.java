@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
+import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 import org.vhostvertx.device.lifecycle.Addresses;
@@ -18,7 +19,9 @@ import org.vhostvertx.device.lifecycle.DeviceEvent;
 import org.vhostvertx.device.lifecycle.Envelope;
 import org.vhostvertx.device.lifecycle.LocalCodec;
 import org.vhostvertx.linux.Linux;
+import org.vhostvertx.memory.DirtyLog;
 import org.vhostvertx.memory.GuestMemory;
+import org.vhostvertx.virtq.VringAddresses;
 import org.vhostvertx.virtq.Virtqueue;
 import org.vhostvertx.worker.QueueCounters;
 import org.vhostvertx.worker.QueueRunner;
@@ -65,6 +68,11 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
      * thread (runOnWorker, wake).
      */
     private final Map<Integer, Running> running = new ConcurrentHashMap<>();
+    /** The front end's dirty log (SET_LOG_BASE), and whether its features have LOG_ALL. */
+    private DirtyLog dirtyLog;
+    private boolean logAll;
+    /** Rings whose addresses carry VHOST_VRING_F_LOG: their own writes are logged too. */
+    private final Set<Integer> logRings = new HashSet<>();
     /** Queues in running that broke: parked, not serving. */
     private final Set<Integer> failed = new HashSet<>();
     private final Map<Integer, QueueCounters> counters = new TreeMap<>();
@@ -228,7 +236,21 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                 case DeviceEvent.Connected c -> Future.succeededFuture(device.spec());
                 case DeviceEvent.FeaturesSet f -> {
                     device.featuresNegotiated(f.features());
-                    yield Future.succeededFuture();
+                    logAll = (f.features() & ProtocolFeatures.F_LOG_ALL) != 0;
+                    yield applyLogging();
+                }
+                case DeviceEvent.LogBase l -> {
+                    DirtyLog old = dirtyLog;
+                    dirtyLog = l.log();
+                    yield applyLogging().andThen(ar -> closeLog(old));
+                }
+                case DeviceEvent.RingLogging r -> {
+                    if (r.on()) {
+                        logRings.add(r.index());
+                    } else {
+                        logRings.remove(r.index());
+                    }
+                    yield applyLogging();
                 }
                 case DeviceEvent.MemoryChanged m -> remapAll(m.memory());
                 case DeviceEvent.QueueReady q -> startQueue(q);
@@ -253,6 +275,10 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                 });
                 case DeviceEvent.Disconnected d -> stopAll().map(v -> {
                     device.reset();
+                    logAll = false;
+                    logRings.clear();
+                    closeLog(dirtyLog);
+                    dirtyLog = null;
                     return null;
                 });
             };
@@ -272,6 +298,31 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         return counters.computeIfAbsent(index, i -> new QueueCounters());
     }
 
+    /** The log the queues write into now: the front end's, while its features have LOG_ALL. */
+    private DirtyLog activeLog() {
+        return logAll ? dirtyLog : null;
+    }
+
+    /** Gives every running queue the active log (and its ring-logging flag), on its worker. */
+    private Future<Void> applyLogging() {
+        DirtyLog log = activeLog();
+        List<Future<Void>> all = new ArrayList<>();
+        for (Running r : running.values()) {
+            boolean ring = logRings.contains(r.runner().index());
+            all.add(Future.fromCompletionStage(r.worker().submit(() -> {
+                r.runner().queue().log(log, ring);
+                return (Void) null;
+            }), context).recover(stopped -> Future.succeededFuture()));
+        }
+        return Future.join(all).mapEmpty();
+    }
+
+    private static void closeLog(DirtyLog log) {
+        if (log != null) {
+            log.close();
+        }
+    }
+
     private Future<Void> startQueue(DeviceEvent.QueueReady q) {
         if (running.containsKey(q.index())) {
             return Future.failedFuture("queue " + q.index() + " of " + id + " is already running");
@@ -281,6 +332,13 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         }
         Virtqueue queue = Virtqueue.create(q.memory(), q.size(), q.addresses(), q.features(), q.base(), q.inflight(),
                 device.spec().chainLimit(q.size()));
+        if ((q.addresses().flags() & VringAddresses.F_LOG) != 0) {
+            logRings.add(q.index());
+        } else {
+            logRings.remove(q.index());
+        }
+        // Set before the worker has the queue: no write of it escapes a log that is on.
+        queue.log(activeLog(), logRings.contains(q.index()));
         QueueHandler handler = device.queueHandler(q.index(), q.features());
         String group = device.queueGroup(q.index());
         RingWorker worker = pool.acquire(group);

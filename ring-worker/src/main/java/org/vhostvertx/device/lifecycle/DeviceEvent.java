@@ -63,6 +63,21 @@ public sealed interface DeviceEvent {
     record SetMtu(long mtu) implements DeviceEvent {
     }
 
+    /**
+     * SET_LOG_BASE: the dirty log for live migration, mapped; it replaces the previous one, which
+     * the host closes once no queue uses it. Logging runs while the features have LOG_ALL. Reply:
+     * null once every running queue has the new log.
+     */
+    record LogBase(org.vhostvertx.memory.DirtyLog log) implements DeviceEvent {
+    }
+
+    /**
+     * SET_VRING_ADDR on a running ring that changed only its VHOST_VRING_F_LOG flag (QEMU turns ring
+     * logging on and off this way as a migration starts and ends). Reply: null once applied.
+     */
+    record RingLogging(int index, boolean on) implements DeviceEvent {
+    }
+
     /** RESET_DEVICE, RESET_OWNER, or a status of 0. Reply: null once every queue is parked. */
     record Reset() implements DeviceEvent {
     }

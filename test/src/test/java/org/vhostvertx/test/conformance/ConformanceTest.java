@@ -186,8 +186,8 @@ class ConformanceTest {
             c.sendRaw(60, 0x1 | FLAG_NEED_REPLY, new byte[0], -1);
             assertNotEquals(0, c.receive(60).u64());
             try (EventFd log = new EventFd()) {
-                c.sendRaw(6 /* SET_LOG_BASE */, 0x1 | FLAG_NEED_REPLY, new byte[16], -1, log.fd());
-                assertNotEquals(0, c.receive(6).u64(), "SET_LOG_BASE (LOG_SHMFD is not advertised)");
+                c.sendRaw(7 /* SET_LOG_FD */, 0x1 | FLAG_NEED_REPLY, new byte[0], -1, log.fd());
+                assertNotEquals(0, c.receive(7).u64(), "SET_LOG_FD (LOG_SHMFD was not negotiated)");
             }
             stillAnswers(c);
         }
@@ -278,7 +278,23 @@ class ConformanceTest {
     }
 
     static Stream<GatedRequest> offeredRows() {
-        return Arrays.stream(GatedRequest.values()).filter(r -> r.offered != GatedRequest.Offered.NOWHERE);
+        return Arrays.stream(GatedRequest.values()).filter(r -> r.offered != GatedRequest.Offered.NOWHERE
+                && r.offered != GatedRequest.Offered.NOT_SERVED);
+    }
+
+    static Stream<GatedRequest> notServedRows() {
+        return Arrays.stream(GatedRequest.values()).filter(r -> r.offered == GatedRequest.Offered.NOT_SERVED);
+    }
+
+    @ParameterizedTest(name = "{0} is refused even with its feature")
+    @MethodSource("notServedRows")
+    void requestNotServedIsRefusedWithItsFeature(GatedRequest row) throws Exception {
+        try (VhostUserClient c = negotiated(row, true);
+             GatedRequest.Fixture f = new GatedRequest.Fixture(c)) {
+            GatedRequest.Msg m = row.build(f);
+            assertNotEquals(0, c.sendAcked(row.code, m.payload(), m.fds()), "NACK");
+            stillAnswers(c);
+        }
     }
 
     @ParameterizedTest(name = "{0} with its feature is served")

@@ -28,8 +28,10 @@ import static org.vhostvertx.test.frontend.VhostUserClient.u64;
  */
 enum GatedRequest {
 
-    SET_LOG_BASE(6, Needs.LOG_SHMFD, false, Offered.NOWHERE, f -> new Msg(new byte[16], f.memfd(4096))),
-    SET_LOG_FD(7, Needs.LOG_SHMFD, false, Offered.NOWHERE, f -> new Msg(new byte[0], f.eventFd())),
+    // A 4 KiB log (u64 size, u64 offset) in a memfd; under LOG_SHMFD it always has a reply.
+    SET_LOG_BASE(6, Needs.LOG_SHMFD, true, Offered.BLK, f -> new Msg(logBase(4096), f.memfd(4096))),
+    // A log eventfd: its feature is offered (for SET_LOG_BASE), the request itself is not supported.
+    SET_LOG_FD(7, Needs.LOG_SHMFD, false, Offered.NOT_SERVED, f -> new Msg(new byte[0], f.eventFd())),
     GET_QUEUE_NUM(17, Needs.MQ, true, Offered.BLK, f -> Msg.EMPTY),
     SET_VRING_ENABLE(18, Needs.PROTOCOL_FEATURES, false, Offered.BLK, f -> new Msg(state(0, 1))),
     // The first six bytes are the guest's MAC.
@@ -100,8 +102,15 @@ enum GatedRequest {
         }
     }
 
-    /** Which of the test's devices offers the feature. */
-    enum Offered { BLK, NET, NOWHERE }
+    /**
+     * Which of the test's devices offers the feature; NOT_SERVED: the feature is offered (for other
+     * requests) but this request is refused anyway.
+     */
+    enum Offered { BLK, NET, NOWHERE, NOT_SERVED }
+
+    static byte[] logBase(long size) {
+        return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(size).putLong(0).array();
+    }
 
     /** A message's payload and the descriptors it carries. */
     record Msg(byte[] payload, int... fds) {
