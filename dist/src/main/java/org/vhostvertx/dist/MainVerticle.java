@@ -1,8 +1,8 @@
 package org.vhostvertx.dist;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceFactory;
@@ -10,17 +10,16 @@ import org.vhostvertx.device.host.DeviceHost;
 import org.vhostvertx.protocol.VhostUserVerticle;
 import org.vhostvertx.worker.RingWorkerPool;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /**
- * Deploys every configured device: a {@link DeviceHost} made by the plugin of its type (found with
- * ServiceLoader) and a {@link VhostUserVerticle} on its socket. With no configuration it serves the
- * embedded default and prints how to attach QEMU.
+ * Starts the node: checks the configuration, deploys every configured device (a {@link DeviceHost}
+ * made by the plugin of its type, found with ServiceLoader, and a {@link VhostUserVerticle} on its
+ * socket; {@link RunningDevices}) and answers on the node's address ({@link NodeControl}). With no
+ * configuration it serves the embedded default and prints how to attach QEMU.
  */
 public class MainVerticle extends VerticleBase {
 
@@ -28,6 +27,7 @@ public class MainVerticle extends VerticleBase {
 
     private RingWorkerPool pool;
     private Map<String, DeviceFactory> factories = Map.of();
+    private MessageConsumer<JsonObject> node;
 
     /** The device plugins on the class path, by type. */
     public static Map<String, DeviceFactory> factories() {
@@ -67,48 +67,34 @@ public class MainVerticle extends VerticleBase {
         }
         this.factories = factories;
         pool = new RingWorkerPool(conf.workers(), conf.pollMicros() * 1000);
-        List<DeviceHost> created = new ArrayList<>();
-        for (int i = 0; i < conf.devices().size(); i++) {
-            Configuration.Device d = conf.devices().get(i);
-            DeviceFactory factory = factories.get(d.type());
-            try {
-                created.add(new DeviceHost(d.id(), d.type(), pool, conf.statsMillis(),
-                        ctx -> factory.create(d.entry(), ctx)));
-            } catch (DeviceException e) {
-                created.forEach(h -> h.device().close());
-                pool.close();
-                return Future.failedFuture(new ConfigException("configuration refused: devices[" + i + "] (\""
-                        + d.id() + "\"): " + e.getMessage()));
-            }
-        }
-        Future<Void> all = Future.succeededFuture();
-        for (int i = 0; i < created.size(); i++) {
-            DeviceHost host = created.get(i);
-            Configuration.Device d = conf.devices().get(i);
-            all = all.compose(v -> vertx.deployVerticle(host, new DeploymentOptions()))
-                    .compose(id -> vertx.deployVerticle(new VhostUserVerticle(d.settings())))
-                    .mapEmpty();
-        }
-        return all.onSuccess(v -> {
-            for (Configuration.Device d : conf.devices()) {
-                LOG.info("device " + d.id() + " (" + d.type() + ") on " + d.settings().socket() + " ["
-                        + d.settings().mode().name().toLowerCase() + "]");
-            }
-            if (embedded) {
-                String socket = conf.devices().getFirst().settings().socket().toString();
-                System.out.println("vhost-vertx is serving its default configuration: a 1 GiB blk disk.\n"
-                        + "Attach a QEMU guest with:\n    " + DefaultConfiguration.qemuOptions(socket));
-            }
-        });
+        RunningDevices devices = new RunningDevices(vertx, conf, factories, pool);
+        return devices.startAll()
+                .compose(v -> NodeControl.register(vertx, conf.node(), devices, factories))
+                .onSuccess(consumer -> {
+                    node = consumer;
+                    LOG.info("node " + conf.node() + " serves " + conf.devices().size() + " device(s)");
+                    if (embedded) {
+                        String socket = conf.devices().getFirst().settings().socket().toString();
+                        System.out.println("vhost-vertx is serving its default configuration: a 1 GiB blk disk.\n"
+                                + "Attach a QEMU guest with:\n    " + DefaultConfiguration.qemuOptions(socket));
+                    }
+                })
+                .onFailure(e -> stop());
     }
 
     @Override
     public Future<?> stop() {
-        // Child verticles are undeployed by Vert.x first; then the workers can go.
+        // Child verticles (the devices) are undeployed by Vert.x first; then the workers can go.
+        if (node != null) {
+            node.unregister();
+            node = null;
+        }
         if (pool != null) {
             pool.close();
+            pool = null;
         }
         factories.values().forEach(DeviceFactory::close);
+        factories = Map.of();
         return Future.succeededFuture();
     }
 }

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,6 @@ class ConfigurationTest {
             "workers | 0 | workers",
             "workers | \"two\" | workers",
             "pollMicros | -1 | pollMicros",
-            "devices | [] | \"devices\"",
             "devices | {} | \"devices\"",
     })
     void topLevelFields(String field, String json, String named) {
@@ -68,6 +68,116 @@ class ConfigurationTest {
         c.getJsonArray("devices").getJsonObject(0).put(field, io.vertx.core.json.Json.decodeValue(json));
         ConfigException e = assertThrows(ConfigException.class, () -> Configuration.parse(c, TYPES));
         assertTrue(e.getMessage().contains(named), e.getMessage());
+    }
+
+    @Test
+    void aNodeWithoutDevicesIsAConfiguration() {
+        // Devices may come at run time (add-device), and the running configuration of a node whose
+        // devices were all removed must start again.
+        JsonObject c = valid().put("devices", new JsonArray());
+        assertEquals(0, Configuration.parse(c, TYPES).devices().size());
+    }
+
+    @Test
+    void theNodeIsNamedAfterTheHostUnlessTheConfigurationNamesIt() {
+        assertEquals(Configuration.defaultNode(), Configuration.parse(valid(), TYPES).node());
+        assertTrue(Configuration.defaultNode().matches("[A-Za-z0-9_.-]{1,64}"), Configuration.defaultNode());
+        assertEquals("rack-7", Configuration.parse(valid().put("node", "rack-7"), TYPES).node());
+    }
+
+    @ParameterizedTest(name = "\"{0}\" -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "host-1.example.org | host-1.example.org",
+            "my host/é          | my-host--",
+            "''                 | localhost",
+    })
+    void aHostNameBecomesANodeName(String host, String node) {
+        assertEquals(node, Configuration.nodeName(host));
+        assertEquals("x".repeat(64), Configuration.nodeName("x".repeat(70)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "\"a b\"  | \"node\" must be 1 to 64 of A-Z a-z 0-9 _ . -, was \"a b\"",
+            "7        | \"node\" must be a non-empty string, was 7",
+            "\"\"     | \"node\" must be a non-empty string, was ",
+    })
+    void aBadNodeNameIsRefused(String json, String message) {
+        JsonObject c = valid().put("node", io.vertx.core.json.Json.decodeValue(json));
+        assertEquals(message.strip(), assertThrows(ConfigException.class, () -> Configuration.parse(c, TYPES))
+                .getMessage().strip());
+    }
+
+    @Test
+    void aMisspeltNodeIsRefusedWithTheClosestName() {
+        assertEquals("\"nodes\" is not a field; did you mean \"node\"?", assertThrows(ConfigException.class,
+                () -> Configuration.parse(valid().put("nodes", "n"), TYPES)).getMessage());
+    }
+
+    static JsonObject console() {
+        return new JsonObject().put("host", "0.0.0.0").put("port", 8080).put("token", "0123456789abcdef")
+                .put("readOnly", true).put("enabled", true).put("metricsOpen", false);
+    }
+
+    @Test
+    void theConsoleObjectIsCheckedAndKept() {
+        assertEquals(console(), Configuration.parse(valid().put("console", console()), TYPES).console());
+        assertEquals(null, Configuration.parse(valid(), TYPES).console());
+        assertEquals(new JsonObject(), Configuration.parse(valid().put("console", new JsonObject()), TYPES).console());
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource(delimiter = '|', value = {
+            "host        | 7                  | console.host must be a non-empty string, was 7",
+            "port        | 65536              | console.port must be a whole number from 0 to 65535, was 65536",
+            "port        | \"80\"             | console.port must be a whole number from 0 to 65535, was 80",
+            "token       | \"short-secret\"   | console.token must be a string of 16 to 128 characters, has 12",
+            "token       | 1234567890123456   | console.token must be a string of 16 to 128 characters",
+            "readOnly    | \"yes\"            | console.readOnly must be true or false, was yes",
+            "enabled     | 1                  | console.enabled must be true or false, was 1",
+            "metricsOpen | null               | ",
+            "tokn        | \"x\"              | console.tokn is not a field; did you mean \"token\"?",
+    })
+    void aBadConsoleFieldIsRefusedByName(String field, String json, String message) {
+        JsonObject console = console();
+        console.put(field, io.vertx.core.json.Json.decodeValue(json));
+        JsonObject c = valid().put("console", console);
+        if (message == null) {
+            // null is absent: the field's default.
+            assertEquals(console, Configuration.parse(c, TYPES).console());
+            return;
+        }
+        assertEquals(message, assertThrows(ConfigException.class, () -> Configuration.parse(c, TYPES)).getMessage());
+    }
+
+    @Test
+    void aLongTokenIsRefusedWithoutRepeatingIt() {
+        String token = "s".repeat(129);
+        JsonObject c = valid().put("console", console().put("token", token));
+        String message = assertThrows(ConfigException.class, () -> Configuration.parse(c, TYPES)).getMessage();
+        assertEquals("console.token must be a string of 16 to 128 characters, has 129", message);
+        assertFalse(message.contains("sss"));
+    }
+
+    @Test
+    void theConsoleMustBeAnObject() {
+        assertTrue(assertThrows(ConfigException.class, () -> Configuration.parse(valid().put("console", "on"), TYPES))
+                .getMessage().startsWith("\"console\" must be an object"));
+    }
+
+    @Test
+    void theRunningConfigurationParsesToTheSameNodeAndDevices() {
+        JsonObject given = valid().put("switches", new JsonArray()).put("console", console());
+        Configuration c = Configuration.parse(given, TYPES);
+        JsonObject running = c.withDevices(c.devices().stream().map(Configuration.Device::entry).toList());
+        Configuration again = Configuration.parse(running, TYPES);
+        assertEquals(c.node(), running.getString("node"), "the default node name is written out");
+        assertEquals(c.node(), again.node());
+        assertEquals(c.workers(), again.workers());
+        assertEquals(c.console(), again.console());
+        assertEquals(new JsonArray(), running.getJsonArray("switches"));
+        assertEquals(c.devices(), again.devices());
+        assertEquals(0, Configuration.parse(c.withDevices(java.util.List.of()), TYPES).devices().size());
     }
 
     @Test

@@ -37,13 +37,14 @@ class FieldNamesTest {
 
     /**
      * A configuration that starts, with field put at level: the top level; a blk, scsi or net
-     * device; the scsi device's LUN; or an entry of "switches".
+     * device; the scsi device's LUN; an entry of "switches"; or the "console" object.
      */
     JsonObject configuration(String level, String field, Object value) {
         JsonObject top = new JsonObject();
         JsonObject device = new JsonObject().put("id", "d0").put("socket", dir.resolve("d0.sock").toString());
         JsonObject lun = new JsonObject().put("ram", true).put("size", "1M");
         JsonObject sw = new JsonObject().put("name", "br0");
+        JsonObject console = new JsonObject();
         switch (level) {
             case "scsi", "lun" -> device.put("type", "scsi").put("luns", new JsonArray().add(lun));
             case "net" -> device.put("type", "net").put("port", "reflect");
@@ -53,11 +54,15 @@ class FieldNamesTest {
             case "top" -> top;
             case "lun" -> lun;
             case "switch" -> sw;
+            case "console" -> console;
             default -> device;
         };
         target.put(field, value);
         if (level.equals("switch")) {
             top.put("switches", new JsonArray().add(sw));
+        }
+        if (level.equals("console")) {
+            top.put("console", console);
         }
         return top.put("devices", top.getValue("devices", new JsonArray().add(device)));
     }
@@ -71,6 +76,8 @@ class FieldNamesTest {
             "net    | mtus     | devices[0].mtus is not a field; did you mean \"mtu\"?",
             "lun    | readonly | devices[0] (\"d0\"): luns[0].readonly is not a field; did you mean \"readOnly\"?",
             "switch | offload  | switches[0].offload is not a field; did you mean \"offloads\"?",
+            "top    | nodes    | \"nodes\" is not a field; did you mean \"node\"?",
+            "console| tokn     | console.tokn is not a field; did you mean \"token\"?",
     })
     void aMisspeltFieldIsRefusedWithTheClosestName(String level, String field, String message) throws Exception {
         assertEquals(Optional.of("configuration refused: " + message),
@@ -89,6 +96,8 @@ class FieldNamesTest {
             "net    | mtu      | 9000",
             "lun    | readOnly | true",
             "switch | offloads | false",
+            "top    | node     | \"n1\"",
+            "console| readOnly | true",
     })
     void eachLevelStartsWithAFieldOfItsOwn(String level, String field, String json) throws Exception {
         assertEquals(Optional.empty(), Start.refusal(configuration(level, field, Json.decodeValue(json))));
@@ -96,21 +105,21 @@ class FieldNamesTest {
 
     /**
      * README.md's configuration section: the fields of each table (by the line before it: "Top
-     * level", "Every device", "blk", "scsi", "net"), of the LUN object in the luns row ("lun") and
-     * of the switches example ("switch", whose own name is a top-level field).
+     * level", "Every device", "blk", "scsi", "net", "console"), of the LUN object in the luns row
+     * ("lun") and of the switches example ("switch", whose own name is a top-level field).
      */
     static Map<String, Set<String>> documented() throws IOException {
         String readme = Files.readString(Path.of("..", "README.md"));
         String section = readme.substring(readme.indexOf("## Configuration"), readme.indexOf("## Actions"));
         Map<String, Set<String>> fields = new LinkedHashMap<>();
-        Pattern table = Pattern.compile("(Top level|Every device|A `(\\w+)` device.* adds):");
+        Pattern table = Pattern.compile("(Top level|Every device|A `(\\w+)` device.* adds|The `(console)` object.*):");
         Pattern row = Pattern.compile("\\| `(\\w+)` \\|.*");
         String level = null;
         for (String line : section.lines().toList()) {
             Matcher t = table.matcher(line);
             Matcher r = row.matcher(line);
             if (t.matches()) {
-                level = t.group(2) != null ? t.group(2) : t.group(1);
+                level = t.group(2) != null ? t.group(2) : t.group(3) != null ? t.group(3) : t.group(1);
             } else if (r.matches()) {
                 fields.computeIfAbsent(level, k -> new LinkedHashSet<>()).add(r.group(1));
                 if (r.group(1).equals("luns")) {
@@ -140,8 +149,11 @@ class FieldNamesTest {
     @Test
     void theReadmeDocumentsEveryLevel() throws IOException {
         Map<String, Set<String>> fields = documented();
-        assertEquals(Set.of("Top level", "Every device", "blk", "scsi", "net", "lun", "switch"), fields.keySet());
-        assertTrue(fields.get("Top level").containsAll(Set.of("workers", "devices", "switches")), fields.toString());
+        assertEquals(Set.of("Top level", "Every device", "blk", "scsi", "net", "lun", "switch", "console"),
+                fields.keySet());
+        assertTrue(fields.get("Top level").containsAll(Set.of("node", "workers", "devices", "switches", "console")),
+                fields.toString());
+        assertEquals(Configuration.CONSOLE_FIELDS, fields.get("console"));
         assertTrue(fields.get("lun").containsAll(Set.of("image", "ram", "readOnly", "serial")), fields.toString());
         assertEquals(Set.of("name", "tap", "offloads"), fields.get("switch"));
     }

@@ -2,6 +2,8 @@ package org.vhostvertx.device;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.Map;
+
 /**
  * A virtio device type's behaviour, independent of vhost-user: its features, its config space and
  * what it does with each queue. The framework (the protocol verticle and the device host) does the
@@ -49,6 +51,16 @@ public interface VirtioDevice extends AutoCloseable {
      */
     default JsonObject control(String action, JsonObject arguments) {
         throw new DeviceException("device has no action \"" + action + "\"");
+    }
+
+    /**
+     * The names of this device type's own feature bits, by bit number, as its specification names
+     * them without the prefix (blk's 5 is "RO" for VIRTIO_BLK_F_RO); build the entries with
+     * {@link FeatureNames#entry}. The framework names the transport bits (VERSION_1, RING_PACKED
+     * ...) itself, and a bit named nowhere reads "bit N". None by default.
+     */
+    default Map<Integer, String> featureNames() {
+        return Map.of();
     }
 
     /** Device-specific facts for the console (size, path, read-only...). */

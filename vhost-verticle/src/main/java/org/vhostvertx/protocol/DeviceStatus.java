@@ -28,6 +28,11 @@ final class DeviceStatus {
         needsReset = true;
     }
 
+    /** Whether a ring broke (or could not start) since the last reset. */
+    boolean needsResetRaised() {
+        return needsReset;
+    }
+
     /** The device was reset. */
     void reset() {
         status = 0;

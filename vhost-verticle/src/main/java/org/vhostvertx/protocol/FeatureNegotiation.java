@@ -62,6 +62,11 @@ final class FeatureNegotiation {
         return featuresSet;
     }
 
+    /** The protocol features of the last SET_PROTOCOL_FEATURES (0 before it). */
+    long protocolFeatures() {
+        return protocolFeatures;
+    }
+
     /** Whether the front end took this protocol feature bit ({@link ProtocolFeatures}). */
     boolean hasProtocolFeature(long bit) {
         return (protocolFeatures & bit) != 0;

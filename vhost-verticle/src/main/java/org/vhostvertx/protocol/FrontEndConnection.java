@@ -2,10 +2,12 @@ package org.vhostvertx.protocol;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceSpec;
 import org.vhostvertx.device.ProtocolFeatures;
+import org.vhostvertx.device.lifecycle.Envelope;
 import org.vhostvertx.linux.Linux;
 import org.vhostvertx.linux.LinuxException;
 import org.vhostvertx.linux.UnixSocket;
@@ -15,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -36,6 +39,9 @@ final class FrontEndConnection {
     private final String deviceId;
     private final UnixSocket socket;
     private final Runnable onClosed;
+    /** Epoch ms at which the connection was accepted or made. */
+    private final long connectedSince = System.currentTimeMillis();
+    private final Promise<Void> closed = Promise.promise();
     private final MessageReader reader = new MessageReader();
     private final ArrayDeque<Message> pending = new ArrayDeque<>();
     private final Arena arena = Arena.ofShared();
@@ -56,14 +62,13 @@ final class FrontEndConnection {
     private boolean busy;
     private boolean closing;
 
-    FrontEndConnection(Vertx vertx, Context context, String deviceId, String deviceType, UnixSocket socket,
-                       Runnable onClosed) {
+    FrontEndConnection(Vertx vertx, Context context, Envelope envelope, UnixSocket socket, Runnable onClosed) {
         this.context = context;
-        this.deviceId = deviceId;
+        this.deviceId = envelope.device();
         this.socket = socket;
         this.onClosed = onClosed;
         this.link = new DeviceLink(vertx, deviceId);
-        this.events = new LifecycleEvents(vertx, deviceId, deviceType);
+        this.events = new LifecycleEvents(vertx, envelope);
         this.memory = new MemoryTable(link);
         this.config = new ConfigChannel(deviceId, link, events);
     }
@@ -78,7 +83,7 @@ final class FrontEndConnection {
             return EventLoopFd.watch(context, socket.fd(), this::onSocket);
         }).map(w -> {
             watch = w;
-            events.publish("connected", new JsonObject());
+            events.publish("connected", new JsonObject(), connectedSince);
             // Bytes may have arrived before we watched.
             onSocket(Linux.EPOLLIN);
             return null;
@@ -277,20 +282,36 @@ final class FrontEndConnection {
         config.configChanged(negotiation != null && negotiation.hasProtocolFeature(ProtocolFeatures.CONFIG));
     }
 
-    /** A queue broke on its worker: the device needs a reset, as GET_STATUS will tell. */
-    void queueFailed(int index, String reason) {
+    /** A queue broke on its worker at ts: the device needs a reset, as GET_STATUS will tell. */
+    void queueFailed(int index, String reason, long ts) {
         status.needsReset();
-        events.publish("needs-reset", new JsonObject().put("queue", index).put("reason", reason));
+        events.publish("needs-reset", new JsonObject().put("queue", index).put("reason", reason), ts);
+    }
+
+    // ---- for the node's report -------------------------------------------------------------
+
+    /** What this connection knows now (see {@link ConnectionSnapshot} for the state's rule). */
+    ConnectionSnapshot snapshot() {
+        String state = status.needsResetRaised() ? "needs-reset"
+                : rings != null && rings.anyRunning() ? "running" : "connected";
+        List<ConnectionSnapshot.Region> regions = memory.current().regions().stream()
+                .map(r -> new ConnectionSnapshot.Region(r.guestPhysAddr(), r.size(), r.userAddr())).toList();
+        return new ConnectionSnapshot(state, connectedSince, negotiation == null ? 0 : negotiation.features(),
+                negotiation == null ? 0 : negotiation.protocolFeatures(), regions);
     }
 
     // ---- teardown --------------------------------------------------------------------------
 
-    /** Closes the connection: the device parks its queues, then everything is released. */
-    void close(String reason) {
+    /**
+     * Closes the connection: the device parks its queues, then everything is released. The future
+     * completes once the socket is closed (the same one for every call).
+     */
+    Future<Void> close(String reason) {
         if (closing) {
-            return;
+            return closed.future();
         }
         closing = true;
+        long at = System.currentTimeMillis();
         if (watch != null) {
             watch.cancel();
         }
@@ -312,8 +333,10 @@ final class FrontEndConnection {
             reader.close();
             socket.close();
             arena.close();
-            events.publish("disconnected", new JsonObject().put("reason", reason));
+            events.publish("disconnected", new JsonObject().put("reason", reason), at);
             onClosed.run();
+            closed.complete();
         });
+        return closed.future();
     }
 }

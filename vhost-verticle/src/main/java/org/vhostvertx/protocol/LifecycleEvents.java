@@ -3,26 +3,30 @@ package org.vhostvertx.protocol;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.lifecycle.Addresses;
+import org.vhostvertx.device.lifecycle.Envelope;
 
 /**
  * Publishes what happens on one device's connection on {@link Addresses#EVENTS} (the README lists
- * the events), stamped with the device's id and type, so that the request families report without
- * each knowing the address and the stamp.
+ * the events), in the device's {@link Envelope}, so that the request families report without each
+ * knowing the address and the stamp.
  */
 final class LifecycleEvents {
 
     private final Vertx vertx;
-    private final String deviceId;
-    private final String deviceType;
+    private final Envelope envelope;
 
-    LifecycleEvents(Vertx vertx, String deviceId, String deviceType) {
+    LifecycleEvents(Vertx vertx, Envelope envelope) {
         this.vertx = vertx;
-        this.deviceId = deviceId;
-        this.deviceType = deviceType;
+        this.envelope = envelope;
     }
 
+    /** An event that happens now. */
     void publish(String event, JsonObject fields) {
-        vertx.eventBus().publish(Addresses.EVENTS, fields.put("event", event).put("device", deviceId)
-                .put("type", deviceType));
+        vertx.eventBus().publish(Addresses.EVENTS, envelope.event(event, fields));
+    }
+
+    /** An event that happened at ts (epoch ms). */
+    void publish(String event, JsonObject fields, long ts) {
+        vertx.eventBus().publish(Addresses.EVENTS, envelope.event(event, fields, ts));
     }
 }

@@ -214,6 +214,16 @@ final class Rings {
         return noFd ? -1 : m.takeFd(0);
     }
 
+    /** Whether some ring runs on the device (started and not stopped since). */
+    boolean anyRunning() {
+        for (RingSlot s : slots) {
+            if (s.running) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The device was reset: every ring forgets what the front end told it. */
     void reset() {
         for (RingSlot s : slots) {

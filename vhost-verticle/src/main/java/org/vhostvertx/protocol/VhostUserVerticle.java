@@ -1,10 +1,12 @@
 package org.vhostvertx.protocol;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.vhostvertx.device.lifecycle.Addresses;
 import org.vhostvertx.device.lifecycle.BackendEvent;
+import org.vhostvertx.device.lifecycle.Envelope;
 import org.vhostvertx.device.lifecycle.LocalCodec;
 import org.vhostvertx.linux.LinuxException;
 import org.vhostvertx.linux.UnixSocket;
@@ -14,12 +16,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
  * The vhost-user protocol for one device: owns its socket (server mode: listens, one front end at
  * a time; client mode: connects to the front end's socket and reconnects with back-off) and runs a
- * {@link FrontEndConnection} for the front end.
+ * {@link FrontEndConnection} for the front end. An operator may drop that connection
+ * ({@link BackendEvent.Disconnect}); the front end then comes back as after any other disconnect.
  */
 public final class VhostUserVerticle extends VerticleBase {
 
@@ -38,6 +42,7 @@ public final class VhostUserVerticle extends VerticleBase {
     }
 
     private final Settings settings;
+    private final Envelope envelope;
     private UnixSocket listener;
     private EventLoopFd listenWatch;
     private FrontEndConnection connection;
@@ -46,21 +51,38 @@ public final class VhostUserVerticle extends VerticleBase {
     private long reconnectTimer = -1;
     private boolean stopping;
 
-    public VhostUserVerticle(Settings settings) {
+    /** @param node the node's name, which the events of this device carry */
+    public VhostUserVerticle(String node, Settings settings) {
         this.settings = settings;
+        this.envelope = new Envelope(node, settings.deviceId(), settings.deviceType());
         this.reconnectDelay = settings.reconnectMillis();
     }
+
 
     @Override
     public Future<?> start() {
         LocalCodec.register(vertx.eventBus());
         backendEvents = vertx.eventBus().localConsumer(Addresses.connection(settings.deviceId()), m -> {
-            if (connection == null) {
-                return;
-            }
+            FrontEndConnection c = connection;
             switch ((BackendEvent) m.body()) {
-                case BackendEvent.ConfigChanged c -> connection.configChanged();
-                case BackendEvent.QueueFailed f -> connection.queueFailed(f.index(), f.reason());
+                case BackendEvent.ConfigChanged changed -> {
+                    if (c != null) {
+                        c.configChanged();
+                    }
+                }
+                case BackendEvent.QueueFailed f -> {
+                    if (c != null) {
+                        c.queueFailed(f.index(), f.reason(), f.ts());
+                    }
+                }
+                case BackendEvent.Disconnect d -> {
+                    if (c == null) {
+                        m.reply(false);
+                    } else {
+                        LOG.info("device " + settings.deviceId() + ": an operator drops the front end's connection");
+                        c.close("disconnected by an operator").onComplete(ar -> m.reply(true));
+                    }
+                }
             }
         });
         return backendEvents.completion().compose(v -> settings.mode() == Mode.SERVER ? listen() : connectLater(0));
@@ -83,10 +105,26 @@ public final class VhostUserVerticle extends VerticleBase {
                 // the file may be gone already
             }
         }
-        if (connection != null) {
-            connection.close("back end stopping");
-        }
-        return backendEvents.unregister();
+        // The device parks the queues before the connection lets go of memory and descriptors.
+        Future<Void> closed = connection != null ? connection.close("back end stopping") : Future.succeededFuture();
+        return closed.eventually(() -> backendEvents.unregister());
+    }
+
+    /**
+     * What the protocol side knows of the front end now, taken on this verticle's event loop from
+     * any thread.
+     */
+    public Future<ConnectionSnapshot> snapshot() {
+        Promise<ConnectionSnapshot> taken = Promise.promise();
+        context.runOnContext(v -> {
+            try {
+                taken.complete(connection != null ? connection.snapshot() : new ConnectionSnapshot(
+                        settings.mode() == Mode.SERVER ? "listening" : "connecting", null, 0, 0, List.of()));
+            } catch (RuntimeException e) {
+                taken.fail(e);
+            }
+        });
+        return taken.future();
     }
 
     // ---- server mode -----------------------------------------------------------------------
@@ -167,8 +205,7 @@ public final class VhostUserVerticle extends VerticleBase {
     // ---- both ------------------------------------------------------------------------------
 
     private void attach(UnixSocket s) {
-        FrontEndConnection c = new FrontEndConnection(vertx, context, settings.deviceId(), settings.deviceType(), s,
-                () -> detached());
+        FrontEndConnection c = new FrontEndConnection(vertx, context, envelope, s, () -> detached());
         connection = c;
         c.start().onFailure(e -> {
             LOG.warning("device " + settings.deviceId() + ": connection could not start: " + e.getMessage());

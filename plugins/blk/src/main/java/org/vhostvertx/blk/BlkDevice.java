@@ -1,15 +1,22 @@
 package org.vhostvertx.blk;
 
 import org.vhostvertx.storage.ImageStore;
+import org.vhostvertx.storage.Sizes;
 
 import io.vertx.core.json.JsonObject;
+import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceSpec;
 import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 
-/** A virtio-blk device (id 2) on a {@link ImageStore}. */
+import java.util.Map;
+
+/**
+ * A virtio-blk device (id 2) on a {@link ImageStore}. The action "resize" grows the disk while it
+ * serves: the capacity in the config space follows, and the driver hears of it (CONFIG_CHANGE_MSG).
+ */
 public final class BlkDevice implements VirtioDevice {
 
     static final int DEVICE_ID = 2;
@@ -17,6 +24,7 @@ public final class BlkDevice implements VirtioDevice {
     /** Data segments per request we offer (config seg_max); a chain adds the header and the status. */
     static final int SEG_MAX = MAX_QUEUE_SIZE - 2;
 
+    private final DeviceContext context;
     private final ImageStore store;
     private final boolean readOnly;
     private final int queues;
@@ -24,7 +32,8 @@ public final class BlkDevice implements VirtioDevice {
     private final String serial;
     private volatile boolean writeback = true;
 
-    BlkDevice(ImageStore store, boolean readOnly, int queues, int blockSize, String serial) {
+    BlkDevice(DeviceContext context, ImageStore store, boolean readOnly, int queues, int blockSize, String serial) {
+        this.context = context;
         this.store = store;
         this.readOnly = readOnly;
         this.queues = queues;
@@ -69,6 +78,45 @@ public final class BlkDevice implements VirtioDevice {
     @Override
     public void reset() {
         writeback = true;
+    }
+
+    @Override
+    public JsonObject control(String action, JsonObject arguments) {
+        if (!action.equals("resize")) {
+            throw new DeviceException("blk devices know the action resize; not \"" + action + "\"");
+        }
+        return resize(arguments);
+    }
+
+    /**
+     * {"size": "2G"}: grows the image (a file sparse, RAM with zeros) to size, which the handlers
+     * take as the capacity from their next request on, and tells the driver its config space
+     * changed. A disk never shrinks under a driver that may use its end, and a read-only one keeps
+     * its size.
+     */
+    private JsonObject resize(JsonObject arguments) {
+        if (readOnly) {
+            throw new DeviceException("the disk is read-only; its size cannot change");
+        }
+        long size = Sizes.parse(arguments.getValue("size"), "size");
+        if (size < 512 || size % 512 != 0) {
+            throw new DeviceException("\"size\" must be a positive multiple of 512 bytes, was " + size);
+        }
+        long current = store.size();
+        if (size < current) {
+            throw new DeviceException("\"size\" " + size + " is below the disk's current " + current
+                    + " bytes; a disk does not shrink under its driver");
+        }
+        if (size > current) {
+            store.resize(size);
+            context.configChanged();
+        }
+        return new JsonObject().put("size", size);
+    }
+
+    @Override
+    public Map<Integer, String> featureNames() {
+        return BlkFeatures.NAMES;
     }
 
     ImageStore store() {

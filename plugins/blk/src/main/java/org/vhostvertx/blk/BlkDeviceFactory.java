@@ -64,6 +64,6 @@ public final class BlkDeviceFactory implements DeviceFactory {
             }
             store = ImageStore.file(Path.of(path), size, readOnly);
         }
-        return new BlkDevice(store, readOnly, queues, blockSize, serial);
+        return new BlkDevice(context, store, readOnly, queues, blockSize, serial);
     }
 }

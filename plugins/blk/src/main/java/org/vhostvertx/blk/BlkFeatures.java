@@ -1,5 +1,9 @@
 package org.vhostvertx.blk;
 
+import org.vhostvertx.device.FeatureNames;
+
+import java.util.Map;
+
 /** virtio-blk feature bits (virtio 1.2 §5.2.3). */
 final class BlkFeatures {
     static final long SIZE_MAX = 1L << 1;
@@ -12,6 +16,19 @@ final class BlkFeatures {
     static final long MQ = 1L << 12;
     static final long DISCARD = 1L << 13;
     static final long WRITE_ZEROES = 1L << 14;
+
+    /** The bits above by number, named as the specification names them without VIRTIO_BLK_F_. */
+    static final Map<Integer, String> NAMES = Map.ofEntries(
+            FeatureNames.entry(SIZE_MAX, "SIZE_MAX"),
+            FeatureNames.entry(SEG_MAX, "SEG_MAX"),
+            FeatureNames.entry(RO, "RO"),
+            FeatureNames.entry(BLK_SIZE, "BLK_SIZE"),
+            FeatureNames.entry(FLUSH, "FLUSH"),
+            FeatureNames.entry(TOPOLOGY, "TOPOLOGY"),
+            FeatureNames.entry(CONFIG_WCE, "CONFIG_WCE"),
+            FeatureNames.entry(MQ, "MQ"),
+            FeatureNames.entry(DISCARD, "DISCARD"),
+            FeatureNames.entry(WRITE_ZEROES, "WRITE_ZEROES"));
 
     private BlkFeatures() {
     }

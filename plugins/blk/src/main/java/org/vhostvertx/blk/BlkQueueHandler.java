@@ -38,7 +38,6 @@ final class BlkQueueHandler implements QueueHandler {
 
     private final BlkDevice device;
     private final int fd;
-    private final long capacity;
     private final DescriptorChain chain = new DescriptorChain(64);
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment scratch = arena.allocate(64, 8);
@@ -48,7 +47,6 @@ final class BlkQueueHandler implements QueueHandler {
     BlkQueueHandler(BlkDevice device, long features) {
         this.device = device;
         this.fd = device.store().fd();
-        this.capacity = device.store().size();
     }
 
     @Override
@@ -121,6 +119,8 @@ final class BlkQueueHandler implements QueueHandler {
     }
 
     private boolean rangeOk(long sector, long len) {
+        // Read per request: the operator may grow the disk while the queue runs ("resize").
+        long capacity = device.store().size();
         return len % 512 == 0 && sector >= 0 && sector <= capacity / 512 && len <= capacity - sector * 512;
     }
 

@@ -174,6 +174,11 @@ public final class NetDevice implements VirtioDevice {
     }
 
     @Override
+    public java.util.Map<Integer, String> featureNames() {
+        return NetFeatures.NAMES;
+    }
+
+    @Override
     public JsonObject describe() {
         JsonObject d = new JsonObject().put("port", sw == null ? "reflect" : "switch").put("mac", formatMac(mac))
                 .put("mtu", mtu).put("pairs", pairs).put("link", linkUp ? "up" : "down").put("drops", drops.toJson());

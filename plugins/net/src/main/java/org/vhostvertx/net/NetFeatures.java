@@ -1,5 +1,9 @@
 package org.vhostvertx.net;
 
+import org.vhostvertx.device.FeatureNames;
+
+import java.util.Map;
+
 /** virtio-net feature bits (virtio 1.2 §5.1.3) and control-queue constants (§5.1.6.5). */
 final class NetFeatures {
     static final long CSUM = 1L << 0;
@@ -15,6 +19,22 @@ final class NetFeatures {
     static final long CTRL_VQ = 1L << 17;
     static final long F_CTRL_RX = 1L << 18;
     static final long MQ = 1L << 22;
+
+    /** The bits above by number, named as the specification names them without VIRTIO_NET_F_. */
+    static final Map<Integer, String> NAMES = Map.ofEntries(
+            FeatureNames.entry(CSUM, "CSUM"),
+            FeatureNames.entry(GUEST_CSUM, "GUEST_CSUM"),
+            FeatureNames.entry(MTU, "MTU"),
+            FeatureNames.entry(MAC, "MAC"),
+            FeatureNames.entry(GUEST_TSO4, "GUEST_TSO4"),
+            FeatureNames.entry(GUEST_TSO6, "GUEST_TSO6"),
+            FeatureNames.entry(HOST_TSO4, "HOST_TSO4"),
+            FeatureNames.entry(HOST_TSO6, "HOST_TSO6"),
+            FeatureNames.entry(MRG_RXBUF, "MRG_RXBUF"),
+            FeatureNames.entry(STATUS, "STATUS"),
+            FeatureNames.entry(CTRL_VQ, "CTRL_VQ"),
+            FeatureNames.entry(F_CTRL_RX, "CTRL_RX"),
+            FeatureNames.entry(MQ, "MQ"));
 
     static final int DEVICE_ID = 1;
     /** struct virtio_net_hdr with num_buffers: its size whenever VERSION_1 is negotiated. */

@@ -209,6 +209,11 @@ public final class ScsiDevice implements VirtioDevice {
     }
 
     @Override
+    public Map<Integer, String> featureNames() {
+        return VirtioScsi.FEATURE_NAMES;
+    }
+
+    @Override
     public JsonObject describe() {
         return new JsonObject().put("luns", describeLuns()).put("requestQueues", requestQueues);
     }

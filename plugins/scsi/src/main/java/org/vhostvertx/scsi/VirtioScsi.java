@@ -1,5 +1,9 @@
 package org.vhostvertx.scsi;
 
+import org.vhostvertx.device.FeatureNames;
+
+import java.util.Map;
+
 /** virtio-scsi constants (virtio 1.2 §5.6): features, response codes, control and event types. */
 final class VirtioScsi {
 
@@ -8,6 +12,11 @@ final class VirtioScsi {
     static final long F_INOUT = 1L << 0;
     static final long F_HOTPLUG = 1L << 1;
     static final long F_CHANGE = 1L << 2;
+    /** The bits above by number, named as the specification names them without VIRTIO_SCSI_F_. */
+    static final Map<Integer, String> FEATURE_NAMES = Map.ofEntries(
+            FeatureNames.entry(F_INOUT, "INOUT"),
+            FeatureNames.entry(F_HOTPLUG, "HOTPLUG"),
+            FeatureNames.entry(F_CHANGE, "CHANGE"));
 
     static final int CDB_SIZE = 32;
     static final int SENSE_SIZE = 96;

@@ -9,11 +9,13 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceContext;
+import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 import org.vhostvertx.device.lifecycle.Addresses;
 import org.vhostvertx.device.lifecycle.BackendEvent;
 import org.vhostvertx.device.lifecycle.DeviceEvent;
+import org.vhostvertx.device.lifecycle.Envelope;
 import org.vhostvertx.device.lifecycle.LocalCodec;
 import org.vhostvertx.linux.Linux;
 import org.vhostvertx.memory.GuestMemory;
@@ -24,6 +26,7 @@ import org.vhostvertx.worker.RingWorker;
 import org.vhostvertx.worker.RingWorkerPool;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +41,8 @@ import java.util.logging.Logger;
 
 /**
  * Hosts one device: consumes its lifecycle events from the protocol verticle, starts and stops its
- * queues on ring workers, and publishes its counters.
+ * queues on ring workers, serves the operator's actions on the device's control address, and
+ * publishes its counters.
  *
  * <p>Everything here runs on this verticle's event loop; the workers report back through it.
  */
@@ -46,9 +50,12 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
 
     private static final Logger LOG = Logger.getLogger(DeviceHost.class.getName());
     private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(Addresses.LOCAL_CODEC);
+    private static final DeliveryOptions LOCAL_REQUEST = new DeliveryOptions().setCodecName(Addresses.LOCAL_CODEC)
+            .setSendTimeout(30_000);
 
     private final String id;
     private final String type;
+    private final Envelope envelope;
     private final RingWorkerPool pool;
     private final long statsMillis;
     private final VirtioDevice device;
@@ -61,6 +68,8 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     /** Queues in running that broke: parked, not serving. */
     private final Set<Integer> failed = new HashSet<>();
     private final Map<Integer, QueueCounters> counters = new TreeMap<>();
+    /** The ring each queue index last started with, by index (like counters, kept across restarts). */
+    private final Map<Integer, RingShape> shapes = new HashMap<>();
     private MessageConsumer<Object> consumer;
     private MessageConsumer<JsonObject> control;
     private long statsTimer = -1;
@@ -68,14 +77,19 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     private record Running(QueueRunner runner, RingWorker worker, int errFd, String group) {
     }
 
+    private record RingShape(int size, boolean packed) {
+    }
+
     /**
+     * @param node   the node's name, which the control address and every published message carry
      * @param create makes the device with this host as its context; a configuration error throws
      *               here, before anything is deployed
      */
-    public DeviceHost(String id, String type, RingWorkerPool pool, long statsMillis,
+    public DeviceHost(String node, String id, String type, RingWorkerPool pool, long statsMillis,
                       Function<DeviceContext, VirtioDevice> create) {
         this.id = id;
         this.type = type;
+        this.envelope = new Envelope(node, id, type);
         this.pool = pool;
         this.statsMillis = statsMillis;
         this.device = create.apply(this);
@@ -94,7 +108,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     public Future<?> start() {
         LocalCodec.register(vertx.eventBus());
         consumer = vertx.eventBus().localConsumer(Addresses.device(id), this::onEvent);
-        control = vertx.eventBus().consumer(Addresses.control(id), this::onControl);
+        control = vertx.eventBus().consumer(Addresses.control(envelope.node(), id), this::onControl);
         if (statsMillis > 0) {
             statsTimer = vertx.setPeriodic(statsMillis, t -> publishStats());
         }
@@ -144,25 +158,47 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         }
     }
 
+    /**
+     * An operator's action: "stats" and "disconnect" are the framework's, every other one is the
+     * device's ({@link VirtioDevice#control}). A refusal fails the request with 400 and the reason.
+     */
     private void onControl(Message<JsonObject> message) {
         JsonObject body = message.body() == null ? new JsonObject() : message.body();
-        String action = body.getString("action");
+        String action = body.getValue("action") instanceof String a ? a : null;
+        Future<JsonObject> result;
         try {
             if (action == null) {
-                throw new org.vhostvertx.device.DeviceException("a control request needs \"action\"");
+                throw new DeviceException("a control request needs \"action\", a string");
             }
-            if (action.equals("stats")) {
-                message.reply(stats());
-                return;
-            }
-            JsonObject reply = device.control(action, body);
-            vertx.eventBus().publish(Addresses.EVENTS, new JsonObject().put("event", "action").put("device", id)
-                    .put("type", type).put("action", action));
-            message.reply(reply == null ? new JsonObject() : reply);
+            result = switch (action) {
+                case "stats" -> Future.succeededFuture(stats());
+                case "disconnect" -> disconnect();
+                default -> {
+                    JsonObject reply = device.control(action, body);
+                    yield Future.succeededFuture(reply == null ? new JsonObject() : reply);
+                }
+            };
         } catch (RuntimeException e) {
-            LOG.warning("device " + id + ": action " + action + " refused: " + e.getMessage());
-            message.fail(400, String.valueOf(e.getMessage()));
+            result = Future.failedFuture(e);
         }
+        result.onComplete(ar -> {
+            if (ar.succeeded()) {
+                if (!action.equals("stats")) {
+                    vertx.eventBus().publish(Addresses.EVENTS, envelope.event("action",
+                            new JsonObject().put("action", action)));
+                }
+                message.reply(ar.result());
+            } else {
+                LOG.warning("device " + id + ": action " + action + " refused: " + ar.cause().getMessage());
+                message.fail(400, String.valueOf(ar.cause().getMessage()));
+            }
+        });
+    }
+
+    /** Has the protocol verticle drop the front end's connection: {"disconnected": false} if none. */
+    private Future<JsonObject> disconnect() {
+        return vertx.eventBus().<Boolean>request(Addresses.connection(id), new BackendEvent.Disconnect(),
+                LOCAL_REQUEST).map(reply -> new JsonObject().put("disconnected", reply.body()));
     }
 
     private void onEvent(Message<Object> message) {
@@ -226,9 +262,13 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         RingWorker worker = pool.acquire(group);
         QueueRunner[] self = new QueueRunner[1];
         QueueRunner runner = new QueueRunner(id, q.index(), queue, handler, countersOf(q.index()),
-                q.kickFd(), q.callFd(), cause -> vertx.runOnContext(v -> queueFailed(self[0], cause)));
+                q.kickFd(), q.callFd(), cause -> {
+                    long at = System.currentTimeMillis();
+                    vertx.runOnContext(v -> queueFailed(self[0], cause, at));
+                });
         self[0] = runner;
         running.put(q.index(), new Running(runner, worker, q.errFd(), group));
+        shapes.put(q.index(), new RingShape(q.size(), (q.features() & Virtqueue.F_RING_PACKED) != 0));
         failed.remove(q.index());
         return Future.fromCompletionStage(worker.attach(runner), context);
     }
@@ -276,7 +316,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                         .andThen(ar -> pool.release(r.group(), r.worker()))
                         .compose(b -> {
                             r.runner().counters().error();
-                            reportFailure(r.runner().index(), r.errFd(), e);
+                            reportFailure(r.runner().index(), r.errFd(), e, System.currentTimeMillis());
                             return Future.succeededFuture();
                         });
             }));
@@ -284,44 +324,73 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         return Future.join(all).mapEmpty();
     }
 
-    /** A worker found the queue broken (it is parked there already). */
-    private void queueFailed(QueueRunner runner, Throwable cause) {
+    /** A worker found the queue broken at ts (it is parked there already). */
+    private void queueFailed(QueueRunner runner, Throwable cause, long ts) {
         Running r = running.get(runner.index());
         if (r != null && r.runner() == runner) {
             failed.add(runner.index());
-            reportFailure(runner.index(), r.errFd(), cause);
+            reportFailure(runner.index(), r.errFd(), cause, ts);
         }
     }
 
     /** Tells the front end (err eventfd, NEEDS_RESET through the connection) and the console. */
-    private void reportFailure(int index, int errFd, Throwable cause) {
+    private void reportFailure(int index, int errFd, Throwable cause, long ts) {
         if (errFd >= 0) {
             Linux.eventfdSignal(errFd);
         }
         String reason = cause.getClass().getSimpleName() + ": " + cause.getMessage();
         LOG.log(Level.WARNING, "device " + id + " queue " + index + " stopped, the device needs a reset: " + reason);
-        vertx.eventBus().send(Addresses.connection(id), new BackendEvent.QueueFailed(index, reason), LOCAL);
-        vertx.eventBus().publish(Addresses.EVENTS, new JsonObject()
-                .put("event", "queue-failed").put("device", id).put("type", type)
-                .put("queue", index).put("reason", reason));
+        vertx.eventBus().send(Addresses.connection(id), new BackendEvent.QueueFailed(index, reason, ts), LOCAL);
+        vertx.eventBus().publish(Addresses.EVENTS, envelope.event("queue-failed",
+                new JsonObject().put("queue", index).put("reason", reason), ts));
     }
 
-    /** The counters of every queue that ever ran, as published on vhost.stats. */
+    /**
+     * The counters of every queue that ever ran, as published on vhost.stats:
+     * {@code {"node", "device", "type", "ts", "info", "queues": [...]}}. On this host's event loop.
+     */
     public JsonObject stats() {
+        long ts = System.currentTimeMillis();
         JsonArray queues = new JsonArray();
-        counters.forEach((index, c) -> queues.add(new JsonObject()
-                .put("index", index)
-                .put("running", running.containsKey(index) && !failed.contains(index))
-                .put("worker", running.containsKey(index) && !failed.contains(index)
-                        ? running.get(index).worker().name() : null)
+        counters.forEach((index, c) -> queues.add(queue(index, c, false)));
+        return envelope.stats(new JsonObject().put("info", device.describe()).put("queues", queues), ts);
+    }
+
+    /**
+     * What the node reports of this device's side, taken on this host's event loop from any thread:
+     * {@code {"ts", "info", "queues": [...]}}, each queue as in {@link #stats()} plus the ring's
+     * {@code size} and whether it is {@code packed}, as the queue last started.
+     */
+    public Future<JsonObject> snapshot() {
+        Promise<JsonObject> taken = Promise.promise();
+        context.runOnContext(v -> {
+            try {
+                long ts = System.currentTimeMillis();
+                JsonArray queues = new JsonArray();
+                counters.forEach((index, c) -> queues.add(queue(index, c, true)));
+                taken.complete(new JsonObject().put("ts", ts).put("info", device.describe()).put("queues", queues));
+            } catch (RuntimeException e) {
+                taken.fail(e);
+            }
+        });
+        return taken.future();
+    }
+
+    private JsonObject queue(int index, QueueCounters c, boolean withRing) {
+        boolean serving = running.containsKey(index) && !failed.contains(index);
+        JsonObject q = new JsonObject().put("index", index);
+        if (withRing) {
+            RingShape shape = shapes.get(index);
+            q.put("size", shape == null ? null : shape.size()).put("packed", shape != null && shape.packed());
+        }
+        return q.put("worker", serving ? running.get(index).worker().name() : null)
+                .put("running", serving)
                 .put("kicks", c.kicks())
                 .put("calls", c.calls())
                 .put("requests", c.requests())
                 .put("bytes", c.bytes())
                 .put("errors", c.errors())
-                .put("inFlight", c.inFlightNow())));
-        return new JsonObject().put("device", id).put("type", type).put("queues", queues)
-                .put("info", device.describe());
+                .put("inFlight", c.inFlightNow());
     }
 
     private void publishStats() {

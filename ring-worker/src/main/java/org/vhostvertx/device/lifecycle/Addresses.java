@@ -14,11 +14,19 @@ public final class Addresses {
     }
 
     /**
-     * Cluster-wide request/reply: actions on device id, JSON {"action": ..., ...}; the reply is
-     * JSON, a failure carries the reason.
+     * Cluster-wide request/reply: actions on device id of node, JSON {"action": ..., ...}; the reply
+     * is JSON, a failure carries code 400 and the reason.
      */
-    public static String control(String id) {
-        return "vhost.control." + id;
+    public static String control(String node, String id) {
+        return "vhost.control." + node + "." + id;
+    }
+
+    /**
+     * Cluster-wide request/reply: the node's own actions (its devices, adding and removing one, its
+     * running configuration, the device types it has), JSON {"action": ..., ...}.
+     */
+    public static String node(String node) {
+        return "vhost.node." + node;
     }
 
     /** Local: the host of device id consumes {@link DeviceEvent}s here. */

@@ -104,7 +104,7 @@ class ShortChainTest {
 
     static long errors(String id, int index) throws Exception {
         JsonObject stats = backend.vertx().eventBus()
-                .<JsonObject>request("vhost.control." + id, new JsonObject().put("action", "stats"))
+                .<JsonObject>request(Backend.controlAddress(id), new JsonObject().put("action", "stats"))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
         for (Object o : stats.getJsonArray("queues")) {
             JsonObject q = (JsonObject) o;

@@ -69,6 +69,7 @@ public final class FrontEnd implements AutoCloseable {
         public final EventFd kick = new EventFd();
         public final EventFd call = new EventFd();
         private long calls;
+        private long kicks;
 
         Queue(int index, DriverRing ring) {
             this.index = index;
@@ -79,7 +80,13 @@ public final class FrontEnd implements AutoCloseable {
         public void kickIfNeeded() {
             if (ring.needsKick()) {
                 kick.signal();
+                kicks++;
             }
+        }
+
+        /** Kicks sent by {@link #kickIfNeeded()} so far. */
+        public long kicks() {
+            return kicks;
         }
 
         /** Waits for the next used buffer. */

@@ -91,7 +91,7 @@ class NetGuestTest {
     }
 
     static JsonObject stats(Backend backend, String id) throws Exception {
-        return backend.vertx().eventBus().<JsonObject>request("vhost.control." + id, new JsonObject().put("action", "stats"))
+        return backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress(id), new JsonObject().put("action", "stats"))
                 .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS).body();
     }
 

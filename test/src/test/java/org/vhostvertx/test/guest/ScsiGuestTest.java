@@ -33,7 +33,7 @@ class ScsiGuestTest {
     Path dir;
 
     JsonObject control(Backend backend, JsonObject request) throws Exception {
-        return backend.vertx().eventBus().<JsonObject>request("vhost.control.scsi0", request)
+        return backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress("scsi0"), request)
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
     }
 

@@ -82,7 +82,7 @@ class TapUplinkTest {
                 // busybox's ping: the machine need not have iputils.
                 int rc = run(List.of("ip", "netns", "exec", ns, "busybox", "ping", "-c", "3", "-W", "5", "169.254.20.2"));
                 assertEquals(0, rc, "the host pings the guest; switch: " + backend.vertx().eventBus()
-                        .<JsonObject>request("vhost.control.g", new JsonObject().put("action", "stats"))
+                        .<JsonObject>request(Backend.controlAddress("g"), new JsonObject().put("action", "stats"))
                         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body().encode()
                         + "\n" + g.consoleSoFar());
                 // A file each way: the host sends one to the guest, then takes the guest's.
@@ -111,7 +111,7 @@ class TapUplinkTest {
                     listener.destroyForcibly();
                 }
                 JsonObject tapStats = backend.vertx().eventBus()
-                        .<JsonObject>request("vhost.control.g", new JsonObject().put("action", "stats"))
+                        .<JsonObject>request(Backend.controlAddress("g"), new JsonObject().put("action", "stats"))
                         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body()
                         .getJsonObject("info").getJsonObject("tap");
                 System.out.println("tap with offloads " + offloads + ": " + tapStats.encode());

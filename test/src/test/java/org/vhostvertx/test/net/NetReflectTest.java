@@ -216,7 +216,7 @@ class NetReflectTest {
     }
 
     long drops(String reason) throws Exception {
-        return backend.vertx().eventBus().<JsonObject>request("vhost.control.r", new JsonObject().put("action", "stats"))
+        return backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress("r"), new JsonObject().put("action", "stats"))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body().getJsonObject("info")
                 .getJsonObject("drops").getLong(reason);
     }

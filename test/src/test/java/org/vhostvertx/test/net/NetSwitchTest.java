@@ -111,7 +111,7 @@ class NetSwitchTest {
     }
 
     static JsonObject info(String id) throws Exception {
-        return backend.vertx().eventBus().<JsonObject>request("vhost.control." + id, new JsonObject().put("action", "stats"))
+        return backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress(id), new JsonObject().put("action", "stats"))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body().getJsonObject("info");
     }
 

@@ -36,7 +36,7 @@ class TestpmdReflectTest {
             assertTrue(s.txPackets() >= s.rxPackets(), s.toString());
             assertTrue(s.txPackets() - s.rxPackets() <= 32 + 256, "frames lost in the loop: " + s);
 
-            JsonObject stats = backend.vertx().eventBus().<JsonObject>request("vhost.control.reflect",
+            JsonObject stats = backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress("reflect"),
                     new JsonObject().put("action", "stats")).toCompletionStage().toCompletableFuture()
                     .get(10, TimeUnit.SECONDS).body();
             JsonObject rx = stats.getJsonArray("queues").getJsonObject(0);
@@ -87,7 +87,7 @@ class TestpmdReflectTest {
     }
 
     static JsonObject stats(Backend backend) throws Exception {
-        return backend.vertx().eventBus().<JsonObject>request("vhost.control.mq", new JsonObject().put("action", "stats"))
+        return backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress("mq"), new JsonObject().put("action", "stats"))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
     }
 }

@@ -32,7 +32,7 @@ class TestpmdSwitchTest {
                     List.of("--forward-mode=txonly", "--auto-start", "--nb-cores=1"), 3, dir.resolve("testpmd.log"));
             assertTrue(s.txPackets() > 10_000, "testpmd sent frames: " + s);
             assertEquals(0, s.rxPackets(), "nothing comes back from a port without peers");
-            JsonObject stats = backend.vertx().eventBus().<JsonObject>request("vhost.control.port",
+            JsonObject stats = backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress("port"),
                     new JsonObject().put("action", "stats")).toCompletionStage().toCompletableFuture()
                     .get(10, TimeUnit.SECONDS).body();
             long taken = stats.getJsonArray("queues").getJsonObject(1).getLong("requests");
@@ -86,7 +86,7 @@ class TestpmdSwitchTest {
     }
 
     static JsonObject stats(Backend backend, String id) throws Exception {
-        return backend.vertx().eventBus().<JsonObject>request("vhost.control." + id, new JsonObject().put("action", "stats"))
+        return backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress(id), new JsonObject().put("action", "stats"))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
     }
 

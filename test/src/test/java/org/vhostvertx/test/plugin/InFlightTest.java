@@ -71,7 +71,7 @@ class InFlightTest {
 
     static long inFlight(Backend backend) throws Exception {
         JsonObject stats = backend.vertx().eventBus()
-                .<JsonObject>request("vhost.control.e", new JsonObject().put("action", "stats"))
+                .<JsonObject>request(Backend.controlAddress("e"), new JsonObject().put("action", "stats"))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
         return stats.getJsonArray("queues").getJsonObject(0).getLong("inFlight");
     }

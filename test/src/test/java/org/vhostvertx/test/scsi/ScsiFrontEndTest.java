@@ -194,7 +194,7 @@ class ScsiFrontEndTest {
     }
 
     JsonObject control(JsonObject request) throws Exception {
-        return backend.vertx().eventBus().<JsonObject>request("vhost.control.s", request)
+        return backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress("s"), request)
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
     }
 
