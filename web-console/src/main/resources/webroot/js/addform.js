@@ -4,7 +4,7 @@ import { $, clear, el } from './dom.js';
 import { state } from './state.js';
 import { showRefusal, showResult } from './message.js';
 
-const COMMON = ['id', 'type', 'socket'];
+const COMMON = ['id', 'type', 'socket', 'mode'];
 
 /** A field of /api/types may be a name or {name, ...}. */
 const fieldName = (f) => (typeof f === 'string' ? f : f.name);
@@ -28,6 +28,8 @@ export function renderAddForm(types, onAdded) {
   const typeSelect = el('select', { name: 'type', id: 'field-type' }, types.map((t) => el('option', { value: t.type }, t.type)));
   const nodeSelect = el('select', { name: 'node', id: 'field-node' },
     state.nodes.map((n) => el('option', { value: n.node, selected: n.node === state.self }, n.node)));
+  const modeSelect = el('select', { name: 'mode', id: 'field-mode' },
+    el('option', { value: 'server' }, 'server: we listen'), el('option', { value: 'client' }, 'client: we connect'));
   const fieldsBox = el('div', { class: 'contents' });
   const row = (label, input) => [el('label', { for: input.id }, label), input];
 
@@ -46,6 +48,7 @@ export function renderAddForm(types, onAdded) {
     ...row('type', typeSelect),
     ...row('id', el('input', { id: 'field-id', name: 'id', required: true, placeholder: 'disk1' })),
     ...row('socket', el('input', { id: 'field-socket', name: 'socket', required: true, placeholder: '/run/vhost/disk1.sock' })),
+    ...row('mode', modeSelect),
     fieldsBox,
     el('span', { class: 'hint' }, 'Values: true/false, numbers, sizes like 1G, JSON for lists and objects; empty fields take their default.'),
     el('button', { type: 'submit', id: 'add-submit', disabled: state.readOnly }, 'Add device'));
@@ -53,7 +56,7 @@ export function renderAddForm(types, onAdded) {
 
   form.onsubmit = async (event) => {
     event.preventDefault();
-    const device = { type: typeSelect.value, node: nodeSelect.value };
+    const device = { type: typeSelect.value, node: nodeSelect.value, mode: modeSelect.value };
     try {
       for (const input of form.querySelectorAll('input')) {
         const value = parseValue(input.value);

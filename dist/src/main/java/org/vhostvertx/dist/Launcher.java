@@ -47,8 +47,16 @@ public final class Launcher extends VertxApplication {
 
         @Override
         public VertxBuilder createVertxBuilder(VertxOptions options) {
-            // Metrics are options Vert.x takes at creation only; without the console nobody reads them.
-            return ConsoleSettings.enabled(config) ? ConsoleMetrics.vertxBuilder(options) : Vertx.builder().with(options);
+            return vertxBuilder(config, options);
         }
+    }
+
+    /**
+     * How the launcher builds Vert.x for a configuration: with Micrometer metrics into a Prometheus
+     * registry when the console is enabled (metrics are options Vert.x takes at creation only, and
+     * without the console nobody reads them), plain otherwise.
+     */
+    public static VertxBuilder vertxBuilder(JsonObject config, VertxOptions options) {
+        return ConsoleSettings.enabled(config) ? ConsoleMetrics.vertxBuilder(options) : Vertx.builder().with(options);
     }
 }
