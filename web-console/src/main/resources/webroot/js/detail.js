@@ -8,17 +8,28 @@ import { stateText } from './devices.js';
 let charts = [];
 let shownKey = null;
 let button = null; // makes an action button for the shown device
+let lunsShown = null; // the LUN list the LUN table shows, as JSON
 
-/** Builds the panel for the selected device (or hides it). */
+/**
+ * Shows the selected device (or hides the panel). The panel and its buttons are built once per
+ * selection and then only updated in place, so a click never lands on a button being replaced.
+ */
 export function renderDetail(onChanged) {
   const panel = $('#detail');
-  charts.forEach((c) => c.destroy());
-  charts = [];
   const device = state.devices.get(state.selected);
-  shownKey = device ? state.selected : null;
-  clear(panel).hidden = !device;
-  if (!device) return;
+  if (!device || state.selected !== shownKey) {
+    charts.forEach((c) => c.destroy());
+    charts = [];
+    lunsShown = null;
+    shownKey = device ? state.selected : null;
+    clear(panel).hidden = !device;
+    if (!device) return;
+    build(panel, device, onChanged);
+  }
+  updateDetail(state.selected);
+}
 
+function build(panel, device, onChanged) {
   button = (spec) => el('button', {
     class: spec.danger ? 'danger' : null,
     'data-action': spec.action,
@@ -27,8 +38,8 @@ export function renderDetail(onChanged) {
   }, spec.label);
 
   panel.append(
-    el('h2', {}, `${device.node}/${device.id} `, el('span', { class: `state state-${device.state}` }, stateText(device))),
-    el('p', { class: 'facts' }, facts(device)),
+    el('h2', {}, `${device.node}/${device.id} `, el('span', { class: 'state' })),
+    el('p', { class: 'facts' }),
     el('div', { class: 'actions' }, actionsFor(device).map(button)),
     el('h3', {}, 'queues'),
     el('table', { class: 'queues' },
@@ -37,11 +48,10 @@ export function renderDetail(onChanged) {
       el('tbody')),
     el('div', { class: 'charts' }, el('div', { class: 'chart', id: 'chart-requests' }), el('div', { class: 'chart', id: 'chart-mb' })),
     el('div', { class: 'columns' },
-      el('div', { id: 'type-facts' }),
+      el('div', {}, el('div', { id: 'drops-box' }), el('div', { id: 'luns-box' }), el('div', { id: 'disk-box' })),
       el('div', {}, el('h3', {}, 'events'), el('ol', { class: 'events' }))));
 
   charts = [new QueueChart($('#chart-requests'), 'requests/s', 'req'), new QueueChart($('#chart-mb'), 'MB/s', 'mb')];
-  updateDetail(state.selected);
 }
 
 function facts(d) {
@@ -61,7 +71,9 @@ export function updateDetail(key) {
   const queues = stats?.queues ?? device.queues ?? [];
   const heading = $('#detail h2 .state');
   heading.textContent = stateText(device);
+  heading.className = `state state-${device.state}`;
   heading.classList.toggle('link-down', heading.textContent.includes('link down'));
+  $('#detail p.facts').textContent = facts(device);
 
   const body = clear($('#detail table.queues tbody'));
   for (const q of queues) {
@@ -81,22 +93,29 @@ export function updateDetail(key) {
 }
 
 function renderTypeFacts(device, info) {
-  const box = clear($('#type-facts'));
+  const drops = clear($('#drops-box'));
   if (info.drops) {
-    box.append(el('h3', {}, `link ${info.link ?? '?'}`),
+    drops.append(el('h3', {}, `link ${info.link ?? '?'}`),
       el('table', { class: 'drops' }, el('thead', {}, el('tr', {}, el('th', {}, 'dropped'), el('th', { class: 'num' }, 'frames'))),
         el('tbody', {}, Object.entries(info.drops).map(([reason, n]) =>
           el('tr', { 'data-reason': reason }, el('td', {}, reason), el('td', { class: 'num' }, fmt(n)))))));
   }
-  if (info.luns) {
-    box.append(el('h3', {}, 'LUNs'), el('table', { class: 'luns' },
-      el('thead', {}, el('tr', {}, ['lun', 'size', 'read-only', 'image', ''].map((h) => el('th', {}, h)))),
-      el('tbody', {}, info.luns.map((l) => el('tr', { 'data-lun': l.lun },
-        el('td', {}, l.lun), el('td', {}, fmt(l.size)), el('td', {}, l.readOnly ? 'yes' : 'no'),
-        el('td', {}, l.image ?? (l.ram ? 'ram' : '')), el('td', {}, lunActions(l.lun).map(button)))))));
+  // The LUN rows carry buttons: rebuilt only when the LUNs change.
+  const luns = info.luns ? JSON.stringify(info.luns) : null;
+  if (luns !== lunsShown) {
+    lunsShown = luns;
+    const box = clear($('#luns-box'));
+    if (info.luns) {
+      box.append(el('h3', {}, 'LUNs'), el('table', { class: 'luns' },
+        el('thead', {}, el('tr', {}, ['lun', 'size', 'read-only', 'image', ''].map((h) => el('th', {}, h)))),
+        el('tbody', {}, info.luns.map((l) => el('tr', { 'data-lun': l.lun },
+          el('td', {}, l.lun), el('td', {}, fmt(l.size)), el('td', {}, l.readOnly ? 'yes' : 'no'),
+          el('td', {}, l.image ?? (l.ram ? 'ram' : '')), el('td', {}, lunActions(l.lun).map(button)))))));
+    }
   }
+  const disk = clear($('#disk-box'));
   if (device.type === 'blk' && info.size !== undefined) {
-    box.append(el('h3', {}, 'disk'), el('p', {}, `${fmt(info.size)} bytes${info.readOnly ? ', read-only' : ''}`));
+    disk.append(el('h3', {}, 'disk'), el('p', {}, `${fmt(info.size)} bytes${info.readOnly ? ', read-only' : ''}`));
   }
 }
 

@@ -1,5 +1,5 @@
 // The devices table: one row per device of every node, its rates updated from the stream.
-import { $, clear, el, fmt } from './dom.js';
+import { $, el, fmt } from './dom.js';
 import { state, keyOf } from './state.js';
 import { totals } from './rates.js';
 
@@ -9,25 +9,39 @@ export function stateText(device) {
   return info.link === 'down' ? `${device.state} · link down` : device.state;
 }
 
+/**
+ * Shows every device, keeping the rows of devices already shown (they are updated in place, so a
+ * click is never lost to a row being replaced).
+ */
 export function renderDevices(onSelect) {
-  const body = clear($('#devices tbody'));
+  const body = $('#devices tbody');
+  const rows = new Map([...body.querySelectorAll('tr[data-key]')].map((r) => [r.dataset.key, r]));
   const devices = [...state.devices.values()].sort((a, b) => keyOf(a.node, a.id).localeCompare(keyOf(b.node, b.id)));
+  body.querySelector('tr.empty')?.remove();
+  let previous = null;
   for (const d of devices) {
     const key = keyOf(d.node, d.id);
-    const features = d.features ?? [];
-    body.append(el('tr', { 'data-key': key, class: key === state.selected ? 'selected' : null, onclick: () => onSelect(key) },
-      el('td', {}, d.node),
-      el('td', { class: 'id' }, d.id),
-      el('td', {}, d.type),
-      el('td', { class: `state state-${d.state}` }, stateText(d)),
-      el('td', { class: 'socket' }, d.socket ?? ''),
-      el('td', { class: 'features', title: features.join(' ') }, features.length ? features.join(' ') : ''),
-      el('td', { class: 'num req' }, ''),
-      el('td', { class: 'num mb' }, '')));
+    let row = rows.get(key);
+    rows.delete(key);
+    if (!row) {
+      row = el('tr', { 'data-key': key, onclick: () => onSelect(key) },
+        el('td', {}, d.node), el('td', { class: 'id' }, d.id), el('td', { class: 'type' }), el('td', { class: 'state' }),
+        el('td', { class: 'socket' }), el('td', { class: 'features' }), el('td', { class: 'num req' }), el('td', { class: 'num mb' }));
+    }
+    const features = (d.features ?? []).join(' ');
+    row.querySelector('.type').textContent = d.type;
+    row.querySelector('.socket').textContent = d.socket ?? '';
+    row.querySelector('.features').textContent = features;
+    row.querySelector('.features').title = features;
+    row.classList.toggle('selected', key === state.selected);
+    const next = previous ? previous.nextElementSibling : body.firstElementChild;
+    if (row !== next) body.insertBefore(row, next); // a row only moves when the order changed
+    previous = row;
     updateRow(key);
   }
+  rows.forEach((row) => row.remove());
   if (!devices.length) {
-    body.append(el('tr', {}, el('td', { colspan: 8 }, 'no devices')));
+    body.append(el('tr', { class: 'empty' }, el('td', { colspan: 8 }, 'no devices')));
   }
 }
 
@@ -41,6 +55,7 @@ export function updateRow(key) {
   row.querySelector('.mb').textContent = state.rates.has(key) ? fmt(sum.mb) : '';
   const cell = row.querySelector('.state');
   cell.textContent = stateText(device);
+  cell.className = `state state-${device.state}`;
   cell.classList.toggle('link-down', cell.textContent.includes('link down'));
 }
 

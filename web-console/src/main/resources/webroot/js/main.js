@@ -11,6 +11,7 @@ import { setToken, takeTokenFromFragment, token } from './token.js';
 import { showRefusal } from './message.js';
 
 let reloadTimer = null;
+const unknownStats = new Set(); // devices whose stats came before they were listed
 
 function select(key) {
   state.selected = key;
@@ -23,6 +24,7 @@ async function reloadDevices() {
   try {
     const answer = await api('GET', '/api/devices');
     state.devices = new Map(answer.devices.map((d) => [keyOf(d.node, d.id), d]));
+    for (const key of state.devices.keys()) unknownStats.delete(key);
     renderUnreachable(answer.unreachable ?? []);
   } catch (e) {
     showRefusal('listing the devices', e);
@@ -33,9 +35,13 @@ async function reloadDevices() {
   renderDetail(reloadSoon);
 }
 
+/** One reload shortly, however many messages ask for it meanwhile (stats come every statsMillis). */
 function reloadSoon() {
-  clearTimeout(reloadTimer);
-  reloadTimer = setTimeout(reloadDevices, 250);
+  if (reloadTimer !== null) return;
+  reloadTimer = setTimeout(() => {
+    reloadTimer = null;
+    reloadDevices();
+  }, 250);
 }
 
 function onStats(msg) {
@@ -49,7 +55,11 @@ function onStats(msg) {
     record(state.history.get(key), msg.ts, queueRates);
   }
   if (!state.devices.has(key)) {
-    reloadSoon();
+    // A device we have not listed (added elsewhere): ask once, not at every message.
+    if (!unknownStats.has(key)) {
+      unknownStats.add(key);
+      reloadSoon();
+    }
     return;
   }
   updateRow(key);

@@ -41,12 +41,13 @@ class ConsoleLiveTest extends ConsoleTestSupport {
         startConsole(new JsonObject());
         StringBuffer received = new StringBuffer();
         HttpClient client = vertx.createHttpClient();
+        // The handler is set as the response arrives, on its event loop, so no chunk comes before it.
         HttpClientResponse response = await(client.request(new RequestOptions().setPort(console.port())
                         .setHost("127.0.0.1").setURI("/api/stream?token=" + TOKEN))
-                .compose(req -> req.send()));
+                .compose(req -> req.send())
+                .map(r -> r.handler(b -> received.append(b.toString()))));
         assertEquals(200, response.statusCode());
         assertTrue(response.getHeader("Content-Type").startsWith("text/event-stream"));
-        response.handler(b -> received.append(b.toString()));
         waitFor("the stream is open", () -> received.toString().contains("retry:"));
         vertx.eventBus().publish("vhost.other", new JsonObject().put("secret", 1));
         vertx.eventBus().publish("vhost.control.n1.d1", new JsonObject().put("action", "stats"));
