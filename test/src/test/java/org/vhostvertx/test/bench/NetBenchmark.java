@@ -47,11 +47,21 @@ public final class NetBenchmark {
                                 .put("statsMillis", 0).put("devices", new JsonArray().add(new JsonObject()
                                         .put("id", "reflect").put("type", "net").put("port", "reflect")
                                         .put("socket", socket.toString())));
-                        // "ours", or "path/to/other.jar", either optionally followed by "@JVM options".
+                        // "ours", "ours+console", or "path/to/other.jar", optionally followed by "@JVM options".
                         String[] build = who.split("@", 2);
-                        Path jar = build[0].equals("ours") ? BackendProcess.jar() : Path.of(build[0]);
+                        boolean ours = build[0].equals("ours") || build[0].equals("ours+console");
+                        boolean console = build[0].equals("ours+console");
+                        Path jar = ours ? BackendProcess.jar() : Path.of(build[0]);
+                        if (console) {
+                            // The console on, stats every second, and a browser showing them (on CPU 0, with the client).
+                            config.put("statsMillis", 1000).put("console", new JsonObject().put("port", CONSOLE_PORT)
+                                    .put("token", CONSOLE_TOKEN));
+                        } else if (ours) {
+                            config.put("console", new JsonObject().put("enabled", false));
+                        }
                         String options = build.length > 1 ? build[1] : System.getenv("BACKEND_JVM_OPTS");
-                        try (BackendProcess backend = BackendProcess.start(jar, options, config, work, socket)) {
+                        try (BackendProcess backend = BackendProcess.start(jar, options, config, work, socket);
+                             Browser browser = console ? Browser.open(work, CONSOLE_PORT, CONSOLE_TOKEN) : null) {
                             BlkBenchmark.pin(backend.pid(), 1);
                             mpps = client(work, socket, size, seconds, "c" + run + Math.abs(who.hashCode()) + size);
                         }
@@ -91,6 +101,29 @@ public final class NetBenchmark {
                         BlkBenchmark.min(v), BlkBenchmark.max(v));
             }
         });
+    }
+
+    static final int CONSOLE_PORT = 18080;
+    static final String CONSOLE_TOKEN = "benchmark-console-token";
+
+    /** Headless chromium with the console page open, pinned to CPU 0. */
+    record Browser(Process process) implements AutoCloseable {
+        static Browser open(Path work, int port, String token) throws IOException {
+            Process p = new ProcessBuilder("taskset", "-c", "0", "chromium", "--headless=new", "--no-sandbox",
+                    "--disable-gpu", "--user-data-dir=" + work.resolve("chromium"), "--remote-debugging-port=0",
+                    "http://127.0.0.1:" + port + "/#token=" + token)
+                    .redirectErrorStream(true).redirectOutput(work.resolve("chromium.log").toFile()).start();
+            return new Browser(p);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.descendants().forEach(ProcessHandle::destroy);
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
     }
 
     static Process testpmd(Path log, String prefix, String lcores, String vdev, List<String> app) throws IOException {
