@@ -1,5 +1,6 @@
 package org.vhostvertx.test.console;
 
+import org.vhostvertx.console.PrometheusText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

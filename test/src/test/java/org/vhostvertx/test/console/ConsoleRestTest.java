@@ -1,5 +1,6 @@
 package org.vhostvertx.test.console;
 
+import org.vhostvertx.console.PrometheusText;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
