@@ -31,7 +31,7 @@ class TestpmdReflectTest {
                     List.of("--lcores", "0@0,1@0", "--vdev", "net_virtio_user0,path=" + socket + ",queues=1,queue_size=256"),
                     List.of("--forward-mode=io", "--tx-first", "--auto-start", "--nb-cores=1"), 3,
                     dir.resolve("testpmd.log"));
-            assertTrue(s.rxPackets() > 10_000, "frames came back to testpmd: " + s.rxPackets() + "\n" + s.output());
+            assertTrue(s.rxPackets() > 1000, "frames came back to testpmd: " + s.rxPackets() + "\n" + s.output());
             // tx_first puts one burst of 32 frames in flight; every frame testpmd received it had sent.
             assertTrue(s.txPackets() >= s.rxPackets(), s.toString());
             assertTrue(s.txPackets() - s.rxPackets() <= 32 + 256, "frames lost in the loop: " + s);
@@ -82,7 +82,7 @@ class TestpmdReflectTest {
                     "the two pairs run on the two workers: " + q);
             assertTrue(q.getJsonObject(1).getLong("requests") > 1000 && q.getJsonObject(3).getLong("requests") > 1000,
                     "both pairs carry frames: " + q);
-            assertTrue(run.get(60, TimeUnit.SECONDS).rxPackets() > 10_000);
+            assertTrue(run.get(60, TimeUnit.SECONDS).rxPackets() > 1000);
         }
     }
 

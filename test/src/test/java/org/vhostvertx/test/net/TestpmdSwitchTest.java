@@ -30,7 +30,7 @@ class TestpmdSwitchTest {
             Testpmd.Stats s = Testpmd.run("vt-txonly-" + ProcessHandle.current().pid(),
                     List.of("--lcores", "0@0,1@0", "--vdev", "net_virtio_user0,path=" + socket + ",queues=1,queue_size=256"),
                     List.of("--forward-mode=txonly", "--auto-start", "--nb-cores=1"), 3, dir.resolve("testpmd.log"));
-            assertTrue(s.txPackets() > 10_000, "testpmd sent frames: " + s);
+            assertTrue(s.txPackets() > 1000, "testpmd sent frames: " + s);
             assertEquals(0, s.rxPackets(), "nothing comes back from a port without peers");
             JsonObject stats = backend.vertx().eventBus().<JsonObject>request(Backend.controlAddress("port"),
                     new JsonObject().put("action", "stats")).toCompletionStage().toCompletableFuture()
@@ -75,7 +75,8 @@ class TestpmdSwitchTest {
             assertEquals(worker(sa, 3), worker(sb, 2), "pair 1 of both ports is one lane: " + sa + sb);
             assertTrue(!worker(sa, 1).equals(worker(sa, 3)), "the two lanes run on the two workers: " + sa);
             Testpmd.Stats s = run.get(60, TimeUnit.SECONDS);
-            assertTrue(s.rxPackets() > 10_000, "frames went round: " + s);
+            // Circulation, not speed: a loaded CI machine may move few frames in testpmd's time.
+            assertTrue(s.rxPackets() > 1000, "frames went round: " + s);
             assertEquals(0, stats(backend, "b").getJsonObject("info").getLong("handovers"), "every frame stayed in its lane");
         }
     }
