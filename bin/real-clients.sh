@@ -1,8 +1,9 @@
 # Sourced by bin/test: makes sure the real clients the tests drive are here (QEMU with a guest
 # kernel and busybox, qemu-storage-daemon, DPDK's testpmd with hugepages, ip/tcpdump for the tap
-# test), installing what is missing when we are root, else naming the exact commands and stopping.
+# test, chromium and chromedriver for the web console's browser test), installing what is missing
+# when we are root, else naming the exact commands and stopping.
 real_client_packages=(qemu-system-x86 qemu-system-common qemu-utils linux-image-amd64 busybox-static cpio
-  e2fsprogs dpdk-dev iproute2)
+  e2fsprogs dpdk-dev iproute2 chromium chromium-driver)
 real_clients_missing() {
   local p
   for p in "${real_client_packages[@]}"; do
@@ -35,7 +36,7 @@ real_clients_setup() {
   if [ ${#missing[@]} -eq 0 ] && real_clients_hugepages_ok; then
     return 0
   fi
-  echo "bin/test: the real-client tests (QEMU guests, DPDK's testpmd) need set-up that only root can do:" >&2
+  echo "bin/test: the real-client tests (QEMU guests, DPDK's testpmd, the console in chromium) need set-up that only root can do:" >&2
   [ ${#missing[@]} -eq 0 ] || echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
   real_clients_hugepages_ok || echo "  echo 1024 | sudo tee /proc/sys/vm/nr_hugepages; sudo mkdir -p /dev/hugepages; grep -q hugetlbfs /proc/mounts || sudo mount -t hugetlbfs nodev /dev/hugepages" >&2
   echo "Run bin/test as root to have it done, or bin/test --no-real-clients to skip those tests." >&2

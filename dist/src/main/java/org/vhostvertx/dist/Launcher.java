@@ -7,6 +7,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
+import org.vhostvertx.console.ConsoleMetrics;
+import org.vhostvertx.console.ConsoleSettings;
 
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -14,10 +16,11 @@ import java.util.logging.Logger;
 /**
  * The jar's main: the Vert.x launcher application (so {@code -conf}, {@code -cluster} and the
  * other launcher options work), with the epoll transport switched on, which vhost-user sockets
- * need, and with {@code -cluster} Vert.x's Hazelcast cluster manager configured from the node's
- * configuration ({@link NodeClusterManager}, {@link ClusterSettings}). It extends the launcher only
- * because the launcher reads {@code Main-Verticle} from the manifest whose {@code Main-Class} is its
- * own class.
+ * need; when the configuration enables the web console, Vert.x's Micrometer metrics, which the
+ * console serves at /metrics; and with {@code -cluster}, Vert.x's Hazelcast cluster manager
+ * configured from the node's configuration ({@link NodeClusterManager}, {@link ClusterSettings}).
+ * It extends the launcher only because the launcher reads {@code Main-Verticle} from the manifest
+ * whose {@code Main-Class} is its own class.
  */
 public final class Launcher extends VertxApplication {
 
@@ -38,8 +41,9 @@ public final class Launcher extends VertxApplication {
     }
 
     /**
-     * Switches the epoll transport on whatever options the command line gave, and gives Vert.x the
-     * cluster manager made from the configuration (used only with -cluster).
+     * Switches the epoll transport on whatever options the command line gave, metrics for the
+     * console, and gives Vert.x the cluster manager made from the configuration (used only with
+     * -cluster).
      */
     static final class LaunchHooks implements VertxApplicationHooks {
 
@@ -55,7 +59,8 @@ public final class Launcher extends VertxApplication {
 
         @Override
         public JsonObject afterConfigParsed(JsonObject config) {
-            // Called before Vert.x is built: the "cluster" object configures the cluster manager.
+            // Called before Vert.x is built: the configuration decides whether metrics are needed, and
+            // its "cluster" object configures the cluster manager.
             this.config = config;
             return config;
         }
@@ -63,7 +68,7 @@ public final class Launcher extends VertxApplication {
         @Override
         public VertxBuilder createVertxBuilder(VertxOptions options) {
             cluster = new NodeClusterManager(config);
-            return Vertx.builder().with(options).withClusterManager(cluster);
+            return vertxBuilder(config, options).withClusterManager(cluster);
         }
 
         @Override
@@ -71,5 +76,14 @@ public final class Launcher extends VertxApplication {
             // -cluster-host is in the options only now (after createVertxBuilder).
             cluster.clusterHost(context.vertxOptions().getEventBusOptions().getHost());
         }
+    }
+
+    /**
+     * How the launcher builds Vert.x for a configuration: with Micrometer metrics into a Prometheus
+     * registry when the console is enabled (metrics are options Vert.x takes at creation only, and
+     * without the console nobody reads them), plain otherwise. The launcher adds the cluster manager.
+     */
+    public static VertxBuilder vertxBuilder(JsonObject config, VertxOptions options) {
+        return ConsoleSettings.enabled(config) ? ConsoleMetrics.vertxBuilder(options) : Vertx.builder().with(options);
     }
 }

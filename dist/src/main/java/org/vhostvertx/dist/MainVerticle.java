@@ -1,9 +1,12 @@
 package org.vhostvertx.dist;
 
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import org.vhostvertx.console.ConsoleSettings;
+import org.vhostvertx.console.ConsoleVerticle;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceFactory;
 import org.vhostvertx.device.host.DeviceHost;
@@ -18,10 +21,11 @@ import java.util.logging.Logger;
 /**
  * Starts the node: checks the configuration, deploys every configured device (a {@link DeviceHost}
  * made by the plugin of its type, found with ServiceLoader, and a {@link VhostUserVerticle} on its
- * socket; {@link RunningDevices}) and answers on the node's address ({@link NodeControl}). Before
- * any of that it claims the node's name ({@link NodeRegistry}), which a live node of the cluster
- * may already have. With no configuration it serves the embedded default and prints how to attach
- * QEMU.
+ * socket; {@link RunningDevices}) and answers on the node's address ({@link NodeControl}); then,
+ * unless {@code console.enabled} is false, the web console ({@link ConsoleVerticle}), whose failure
+ * to start is logged and does not stop the node. Before any of that it claims the node's name
+ * ({@link NodeRegistry}), which a live node of the cluster may already have. With no configuration
+ * it serves the embedded default and prints how to attach QEMU.
  */
 public class MainVerticle extends VerticleBase {
 
@@ -31,6 +35,7 @@ public class MainVerticle extends VerticleBase {
     private Map<String, DeviceFactory> factories = Map.of();
     private MessageConsumer<JsonObject> node;
     private NodeRegistry registry;
+    private volatile ConsoleVerticle console;
 
     /** The device plugins on the class path, by type. */
     public static Map<String, DeviceFactory> factories() {
@@ -96,7 +101,36 @@ public class MainVerticle extends VerticleBase {
                         System.out.println("vhost-vertx is serving its default configuration: a 1 GiB blk disk.\n"
                                 + "Attach a QEMU guest with:\n    " + DefaultConfiguration.qemuOptions(socket));
                     }
+                })
+                .compose(v -> startConsole(conf));
+    }
+
+    /**
+     * Deploys the web console as a child (it goes when the node goes). It knows the node only by
+     * its event-bus contract, so it gets the node's name and the "console" object. If it cannot
+     * start (its port is taken), that is logged and the node goes on serving its devices.
+     */
+    private Future<Void> startConsole(Configuration conf) {
+        JsonObject settings = conf.console() == null ? new JsonObject() : conf.console().copy();
+        JsonObject consoleConfig = new JsonObject().put("node", conf.node()).put("console", settings);
+        if (!ConsoleSettings.enabled(consoleConfig)) {
+            return Future.succeededFuture();
+        }
+        ConsoleVerticle verticle = new ConsoleVerticle();
+        return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(consoleConfig))
+                .<Void>map(id -> {
+                    console = verticle;
+                    return null;
+                })
+                .recover(e -> {
+                    LOG.severe(e.getMessage() + "; node " + conf.node() + " serves its devices without the console");
+                    return Future.succeededFuture();
                 });
+    }
+
+    /** The web console, once it listens; null when it is disabled or could not start. */
+    public ConsoleVerticle console() {
+        return console;
     }
 
     @Override

@@ -84,9 +84,11 @@ class ClusterTest {
         return new JsonObject().put("name", name).put("members", members).put("port", port);
     }
 
+    /** A node of cluster; no web console (each would want port 8080 of this one machine). */
     JsonObject config(String node, JsonObject cluster, int statsMillis, JsonObject... devices) {
         return new JsonObject().put("node", node).put("workers", 1).put("pollMicros", 0)
-                .put("statsMillis", statsMillis).put("cluster", cluster).put("devices", new JsonArray(List.of(devices)));
+                .put("statsMillis", statsMillis).put("console", new JsonObject().put("enabled", false))
+                .put("cluster", cluster).put("devices", new JsonArray(List.of(devices)));
     }
 
     Path socket(String node, String id) throws Exception {

@@ -42,7 +42,8 @@ public final class StatsVolume {
                     .toString()).put("ram", true).put("size", "1M"));
         }
         JsonObject config = new JsonObject().put("node", "s").put("workers", 1).put("pollMicros", 0)
-                .put("statsMillis", 1000).put("cluster", cluster).put("devices", list);
+                .put("statsMillis", 1000).put("console", new JsonObject().put("enabled", false)).put("cluster", cluster)
+                .put("devices", list);
         try (BackendProcess node = BackendProcess.start(BackendProcess.jar(), ClusterTest.JVM, config,
                 ClusterTest.CLUSTER, work);
              ClusterMember member = ClusterMember.join(cluster)) {

@@ -8,6 +8,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.lifecycle.Addresses;
+import org.vhostvertx.console.ConsoleVerticle;
+import org.vhostvertx.dist.Launcher;
 import org.vhostvertx.dist.MainVerticle;
 
 import java.util.List;
@@ -24,32 +26,44 @@ public final class Backend implements AutoCloseable {
 
     private final Vertx vertx;
     private final String deployment;
+    private final MainVerticle main;
 
-    private Backend(Vertx vertx, String deployment) {
+    private Backend(Vertx vertx, String deployment, MainVerticle main) {
         this.vertx = vertx;
         this.deployment = deployment;
+        this.main = main;
     }
 
+    /** Starts the node with this configuration on a Vert.x built as the launcher builds it. */
     public static Backend start(JsonObject config) throws Exception {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        Vertx vertx = Launcher.vertxBuilder(config, new VertxOptions().setPreferNativeTransport(true)).build();
         try {
-            String id = vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config))
+            MainVerticle main = new MainVerticle();
+            String id = vertx.deployVerticle(main, new DeploymentOptions().setConfig(config))
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            return new Backend(vertx, id);
+            return new Backend(vertx, id, main);
         } catch (Exception e) {
             vertx.close();
             throw e;
         }
     }
 
-    /** A configuration with these devices on node {@link #NODE}, and defaults for the rest. */
+    /**
+     * A configuration with these devices on node {@link #NODE}, and defaults for the rest; the web
+     * console is off (a test that wants it sets "console").
+     */
     public static JsonObject config(JsonObject... devices) {
         JsonArray a = new JsonArray();
         for (JsonObject d : devices) {
             a.add(d);
         }
         return new JsonObject().put("node", NODE).put("workers", 2).put("pollMicros", 20).put("statsMillis", 0)
-                .put("devices", a);
+                .put("console", new JsonObject().put("enabled", false)).put("devices", a);
+    }
+
+    /** The node's web console, or null when it is off or could not start. */
+    public ConsoleVerticle console() {
+        return main.console();
     }
 
     /** The control address of device id on a back end started with {@link #config}. */

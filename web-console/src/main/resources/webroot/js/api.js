@@ -1,0 +1,38 @@
+// Calls to the console's REST API with the token; a refusal becomes an ApiError carrying the node's reason.
+import { token } from './token.js';
+
+export class ApiError extends Error {
+  constructor(status, reason) {
+    super(reason);
+    this.status = status;
+  }
+}
+
+export async function api(method, path, body) {
+  const headers = { Authorization: `Bearer ${token()}` };
+  const init = { method, headers };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, `the console does not answer (${e.message})`);
+  }
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, json?.error ?? (text || response.statusText));
+  }
+  return json;
+}
+
+/** The path of a device: /api/devices/{node}/{id}. */
+export const devicePath = (node, id) => `/api/devices/${encodeURIComponent(node)}/${encodeURIComponent(id)}`;
