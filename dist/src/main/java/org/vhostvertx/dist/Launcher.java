@@ -30,6 +30,13 @@ public final class Launcher extends VertxApplication {
      * Held here: java.util.logging keeps its loggers weakly, and the level would go with this one.
      */
     private static final Logger CP_SUBSYSTEM = Logger.getLogger("com.hazelcast.cp.CPSubsystem");
+    /**
+     * Micrometer (from 1.13.9) warns when a gauge is registered again under the same id; Vert.x's
+     * metrics (the console's) do that on purpose, one gauge behind every event-bus handler
+     * (vertx.eventbus.handlers; vert-x3/vertx-micrometer-metrics#259, micrometer#6931), so every
+     * start with the console warned about nothing.
+     */
+    private static final Logger METER_REGISTRY = Logger.getLogger("io.micrometer.core.instrument.MeterRegistry");
 
     private Launcher(String[] args) {
         super(args, new LaunchHooks());
@@ -37,6 +44,7 @@ public final class Launcher extends VertxApplication {
 
     public static void main(String[] args) {
         CP_SUBSYSTEM.setLevel(Level.SEVERE);
+        METER_REGISTRY.setLevel(Level.SEVERE);
         new Launcher(args).launch();
     }
 

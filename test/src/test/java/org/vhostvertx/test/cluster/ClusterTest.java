@@ -100,8 +100,9 @@ class ClusterTest {
                 .put("ram", true).put("size", "1M");
     }
 
+    /** a runs a web console (on any free port), as a node does by default. */
     JsonObject configA() throws Exception {
-        return config("a", cluster, 0, disk("a", "d"));
+        return config("a", cluster, 0, disk("a", "d")).put("console", new JsonObject().put("port", 0));
     }
 
     JsonObject configB() throws Exception {
@@ -119,7 +120,8 @@ class ClusterTest {
         // a first: the cluster's first member. Then b and c join it, and the test's lite member.
         a = start(configA());
         String started = a.log();
-        assertFalse(started.contains("WARNING"), "a -cluster start prints no warning:\n" + started);
+        assertFalse(started.contains("WARNING"), "a -cluster start (with a console) prints no warning:\n" + started);
+        assertTrue(started.contains("console of node a on 127.0.0.1:"), started);
         BackendProcess[] bc = new BackendProcess[2];
         Thread other = Thread.ofPlatform().start(() -> {
             try {
