@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  * @param node    the node's name: the addresses {@code vhost.node.<node>} and
  *                {@code vhost.control.<node>.<id>}, and the {@code node} of every published message
  * @param console the checked {@code "console"} object as given, for the web console; null when absent
+ *                (the {@code "cluster"} object is checked here too, and read by the launcher: {@link ClusterSettings})
  * @param json    the whole configuration as given (plugins' top-level fields included)
  */
 public record Configuration(String node, int workers, long pollMicros, long statsMillis, JsonObject console,
@@ -34,7 +35,7 @@ public record Configuration(String node, int workers, long pollMicros, long stat
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     /** The top-level fields the launcher reads; plugins add theirs ({@link DeviceFactory#topLevelFields}). */
     static final Set<String> TOP_LEVEL_FIELDS = Set.of("node", "workers", "pollMicros", "statsMillis", "console",
-            "devices");
+            "cluster", "devices");
     /** The fields every device entry has; its factory adds its own ({@link DeviceFactory#deviceFields}). */
     static final Set<String> DEVICE_FIELDS = Set.of("id", "type", "socket", "mode", "socketPermissions",
             "reconnectMillis");
@@ -139,6 +140,9 @@ public record Configuration(String node, int workers, long pollMicros, long stat
         long pollMicros = ConfigFields.integer(json, "pollMicros", 50, 0, 10_000_000);
         long statsMillis = ConfigFields.integer(json, "statsMillis", 1000, 0, 3_600_000);
         JsonObject console = console(json.getValue("console"));
+        // Used by the launcher before Vert.x starts (-cluster); checked here too, so that a
+        // misspelt field is refused with or without -cluster.
+        ClusterSettings.parse(json);
         Object d = json.getValue("devices");
         if (!(d instanceof JsonArray array)) {
             throw new ConfigException("\"devices\" must be an array of device objects");

@@ -23,8 +23,9 @@ import java.util.logging.Logger;
  * made by the plugin of its type, found with ServiceLoader, and a {@link VhostUserVerticle} on its
  * socket; {@link RunningDevices}) and answers on the node's address ({@link NodeControl}); then,
  * unless {@code console.enabled} is false, the web console ({@link ConsoleVerticle}), whose failure
- * to start is logged and does not stop the node. With no configuration it serves the embedded
- * default and prints how to attach QEMU.
+ * to start is logged and does not stop the node. Before any of that it claims the node's name
+ * ({@link NodeRegistry}), which a live node of the cluster may already have. With no configuration
+ * it serves the embedded default and prints how to attach QEMU.
  */
 public class MainVerticle extends VerticleBase {
 
@@ -33,6 +34,7 @@ public class MainVerticle extends VerticleBase {
     private RingWorkerPool pool;
     private Map<String, DeviceFactory> factories = Map.of();
     private MessageConsumer<JsonObject> node;
+    private NodeRegistry registry;
     private volatile ConsoleVerticle console;
 
     /** The device plugins on the class path, by type. */
@@ -63,6 +65,17 @@ public class MainVerticle extends VerticleBase {
                 .filter(type -> factories.get(type).deviceFields().isEmpty())
                 .forEach(type -> LOG.warning("the " + type + " plugin does not declare its device fields"
                         + " (DeviceFactory.deviceFields): a misspelt field of a " + type + " device is not refused"));
+        // The name first: a node refused for it touches no socket, image or tap of the node that has it.
+        return NodeRegistry.claim(vertx, conf.node())
+                .compose(claimed -> {
+                    registry = claimed;
+                    return startDevices(json, conf, factories, embedded);
+                })
+                .onFailure(e -> stop());
+    }
+
+    private Future<?> startDevices(JsonObject json, Configuration conf, Map<String, DeviceFactory> factories,
+                                   boolean embedded) {
         for (DeviceFactory f : factories.values()) {
             try {
                 f.configure(json);
@@ -76,17 +89,20 @@ public class MainVerticle extends VerticleBase {
         RunningDevices devices = new RunningDevices(vertx, conf, factories, pool);
         return devices.startAll()
                 .compose(v -> NodeControl.register(vertx, conf.node(), devices, factories))
-                .onSuccess(consumer -> {
+                .compose(consumer -> {
                     node = consumer;
-                    LOG.info("node " + conf.node() + " serves " + conf.devices().size() + " device(s)");
+                    return registry.joined();
+                })
+                .onSuccess(v -> {
+                    LOG.info("node " + conf.node() + " serves " + conf.devices().size() + " device(s)"
+                            + (vertx.isClustered() ? " in a cluster" : ""));
                     if (embedded) {
                         String socket = conf.devices().getFirst().settings().socket().toString();
                         System.out.println("vhost-vertx is serving its default configuration: a 1 GiB blk disk.\n"
                                 + "Attach a QEMU guest with:\n    " + DefaultConfiguration.qemuOptions(socket));
                     }
                 })
-                .compose(consumer -> startConsole(conf))
-                .onFailure(e -> stop());
+                .compose(v -> startConsole(conf));
     }
 
     /**
@@ -124,12 +140,17 @@ public class MainVerticle extends VerticleBase {
             node.unregister();
             node = null;
         }
+        Future<Void> left = Future.succeededFuture();
+        if (registry != null) {
+            left = registry.close();
+            registry = null;
+        }
         if (pool != null) {
             pool.close();
             pool = null;
         }
         factories.values().forEach(DeviceFactory::close);
         factories = Map.of();
-        return Future.succeededFuture();
+        return left;
     }
 }

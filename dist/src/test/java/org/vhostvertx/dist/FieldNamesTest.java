@@ -45,6 +45,7 @@ class FieldNamesTest {
         JsonObject lun = new JsonObject().put("ram", true).put("size", "1M");
         JsonObject sw = new JsonObject().put("name", "br0");
         JsonObject console = new JsonObject();
+        JsonObject cluster = new JsonObject();
         switch (level) {
             case "scsi", "lun" -> device.put("type", "scsi").put("luns", new JsonArray().add(lun));
             case "net" -> device.put("type", "net").put("port", "reflect");
@@ -55,6 +56,7 @@ class FieldNamesTest {
             case "lun" -> lun;
             case "switch" -> sw;
             case "console" -> console;
+            case "cluster" -> cluster;
             default -> device;
         };
         target.put(field, value);
@@ -63,6 +65,9 @@ class FieldNamesTest {
         }
         if (level.equals("console")) {
             top.put("console", console);
+        }
+        if (level.equals("cluster")) {
+            top.put("cluster", cluster);
         }
         return top.put("devices", top.getValue("devices", new JsonArray().add(device)));
     }
@@ -78,6 +83,8 @@ class FieldNamesTest {
             "switch | offload  | switches[0].offload is not a field; did you mean \"offloads\"?",
             "top    | nodes    | \"nodes\" is not a field; did you mean \"node\"?",
             "console| tokn     | console.tokn is not a field; did you mean \"token\"?",
+            "cluster| member   | cluster.member is not a field; did you mean \"members\"?",
+            "top    | clusters | \"clusters\" is not a field; did you mean \"cluster\"?",
     })
     void aMisspeltFieldIsRefusedWithTheClosestName(String level, String field, String message) throws Exception {
         assertEquals(Optional.of("configuration refused: " + message),
@@ -98,6 +105,7 @@ class FieldNamesTest {
             "switch | offloads | false",
             "top    | node     | \"n1\"",
             "console| readOnly | true",
+            "cluster| name     | \"rack1\"",
     })
     void eachLevelStartsWithAFieldOfItsOwn(String level, String field, String json) throws Exception {
         assertEquals(Optional.empty(), Start.refusal(configuration(level, field, Json.decodeValue(json))));
@@ -105,14 +113,14 @@ class FieldNamesTest {
 
     /**
      * README.md's configuration section: the fields of each table (by the line before it: "Top
-     * level", "Every device", "blk", "scsi", "net", "console"), of the LUN object in the luns row
+     * level", "Every device", "blk", "scsi", "net", "console", "cluster"), of the LUN object in the luns row
      * ("lun") and of the switches example ("switch", whose own name is a top-level field).
      */
     static Map<String, Set<String>> documented() throws IOException {
         String readme = Files.readString(Path.of("..", "README.md"));
         String section = readme.substring(readme.indexOf("## Configuration"), readme.indexOf("## Actions"));
         Map<String, Set<String>> fields = new LinkedHashMap<>();
-        Pattern table = Pattern.compile("(Top level|Every device|A `(\\w+)` device.* adds|The `(console)` object.*):");
+        Pattern table = Pattern.compile("(Top level|Every device|A `(\\w+)` device.* adds|The `(console|cluster)` object.*):");
         Pattern row = Pattern.compile("\\| `(\\w+)` \\|.*");
         String level = null;
         for (String line : section.lines().toList()) {
@@ -149,11 +157,12 @@ class FieldNamesTest {
     @Test
     void theReadmeDocumentsEveryLevel() throws IOException {
         Map<String, Set<String>> fields = documented();
-        assertEquals(Set.of("Top level", "Every device", "blk", "scsi", "net", "lun", "switch", "console"),
+        assertEquals(Set.of("Top level", "Every device", "blk", "scsi", "net", "lun", "switch", "console", "cluster"),
                 fields.keySet());
-        assertTrue(fields.get("Top level").containsAll(Set.of("node", "workers", "devices", "switches", "console")),
-                fields.toString());
+        assertTrue(fields.get("Top level").containsAll(Set.of("node", "workers", "devices", "switches", "console",
+                "cluster")), fields.toString());
         assertEquals(Configuration.CONSOLE_FIELDS, fields.get("console"));
+        assertEquals(ClusterSettings.FIELDS, fields.get("cluster"));
         assertTrue(fields.get("lun").containsAll(Set.of("image", "ram", "readOnly", "serial")), fields.toString());
         assertEquals(Set.of("name", "tap", "offloads"), fields.get("switch"));
     }

@@ -17,8 +17,9 @@ import org.vhostvertx.memory.GuestMemory;
  */
 final class DeviceLink {
 
+    // Local only: in a cluster, never offered to another node (see DeviceHost).
     private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(Addresses.LOCAL_CODEC)
-            .setSendTimeout(30_000);
+            .setLocalOnly(true).setSendTimeout(30_000);
 
     private final Vertx vertx;
     private final String address;

@@ -2,9 +2,11 @@ package org.vhostvertx.console;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.web.Router;
@@ -22,8 +24,8 @@ import java.util.logging.Logger;
 /**
  * The web console of one node: REST API, live event stream, Prometheus metrics and health, and the
  * page. It knows the node only through the event-bus contract (vhost.stats, vhost.events,
- * vhost.node.*, vhost.control.*), so it costs the data path nothing: it consumes published
- * messages and sends requests the node's event loops answer.
+ * vhost.node.*, vhost.control.*, vhost.nodes), so it costs the data path nothing: it consumes
+ * published messages and sends requests the node's event loops answer.
  *
  * <p>Configuration: {@code {"node": name, "console": {...}}} as {@link ConsoleSettings} reads it.
  * Everything runs on this verticle's event loop.
@@ -32,6 +34,8 @@ public final class ConsoleVerticle extends VerticleBase {
 
     private static final Logger LOG = Logger.getLogger(ConsoleVerticle.class.getName());
     static final long HEALTH_TIMEOUT_MILLIS = NodeClient.TIMEOUT_MILLIS + 1000;
+    /** How often the console asks the cluster's registry for its nodes. */
+    static final long REGISTRY_MILLIS = 10_000;
 
     private ConsoleSettings settings;
     private ConsoleMetrics.Registry registry;
@@ -59,6 +63,11 @@ public final class ConsoleVerticle extends VerticleBase {
         });
         MessageConsumer<JsonObject> events = vertx.eventBus().consumer("vhost.events", m -> {
             JsonObject e = m.body();
+            if ("node-left".equals(e.getString("event"))) {
+                nodes.left(nodes.nodeOf(e));
+                stream.forward("event", e);
+                return;
+            }
             String node = nodes.seen(e);
             health.event(node, e);
             if ("device-removed".equals(e.getString("event"))) {
@@ -67,6 +76,9 @@ public final class ConsoleVerticle extends VerticleBase {
             stream.forward("event", e);
         });
         long keepAlive = vertx.setPeriodic(EventStream.KEEP_ALIVE_MILLIS, t -> stream.keepAlive());
+        // The nodes of the cluster, also those that publish nothing (no stats, no device events).
+        askRegistry(nodes);
+        long registryTimer = vertx.setPeriodic(REGISTRY_MILLIS, t -> askRegistry(nodes));
 
         Router router = router(new Access(settings.token(), settings.readOnly()),
                 new DeviceApi(client, nodes, snapshots, settings.readOnly()), snapshots, health);
@@ -82,10 +94,31 @@ public final class ConsoleVerticle extends VerticleBase {
                     stats.unregister();
                     events.unregister();
                     vertx.cancelTimer(keepAlive);
+                    vertx.cancelTimer(registryTimer);
                     metrics.close();
                     registry.close();
                     return Future.failedFuture(new IllegalStateException(bindFailure(e), e));
                 });
+    }
+
+    /**
+     * Asks the cluster's registry ({@code {"action": "nodes"}} on vhost.nodes, answered by any
+     * node) which nodes live and which are gone. No answer (a node without the registry, or the
+     * request timing out) changes nothing: the messages still tell.
+     */
+    private void askRegistry(KnownNodes nodes) {
+        vertx.eventBus().<JsonObject>request("vhost.nodes", new JsonObject().put("action", "nodes"),
+                new DeliveryOptions().setSendTimeout(NodeClient.TIMEOUT_MILLIS)).onSuccess(reply -> {
+            for (Object o : reply.body().getJsonArray("nodes", new JsonArray())) {
+                if (o instanceof JsonObject n && n.getValue("node") instanceof String name) {
+                    if (n.getBoolean("live", false)) {
+                        nodes.live(name);
+                    } else {
+                        nodes.left(name);
+                    }
+                }
+            }
+        });
     }
 
     private Router router(Access access, DeviceApi api, Snapshots snapshots, DeviceHealth health) {

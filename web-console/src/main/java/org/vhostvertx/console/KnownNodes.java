@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The nodes this console knows: its own, and every node named on vhost.stats or vhost.events. A
- * node silent for {@link #FORGET_MILLIS} is forgotten; our own never is. Used on the console's
- * event loop only.
+ * The nodes this console knows: its own, every node named on vhost.stats or vhost.events, and
+ * every node the cluster's registry (vhost.nodes) lists as live; a node the registry says is gone
+ * (node-left) is forgotten at once, and one silent for {@link #FORGET_MILLIS} then too; our own
+ * never is. Used on the console's event loop only.
  */
 final class KnownNodes {
 
@@ -39,6 +40,18 @@ final class KnownNodes {
     String nodeOf(JsonObject message) {
         Object n = message.getValue("node");
         return n instanceof String s && !s.isEmpty() ? s : self;
+    }
+
+    /** Notes a node the cluster's registry (vhost.nodes) lists as live, or that announced itself. */
+    void live(String node) {
+        lastSeen.put(node, System.currentTimeMillis());
+    }
+
+    /** Forgets a node the registry says is gone (node-left, or not live); never our own. */
+    void left(String node) {
+        if (!node.equals(self)) {
+            lastSeen.remove(node);
+        }
     }
 
     /** The node names, forgetting the long silent ones. */

@@ -28,10 +28,15 @@ abstract class ConsoleTestSupport {
     void startConsole(JsonObject consoleSettings) throws Exception {
         vertx = Vertx.vertx();
         node = new FakeNode(vertx, "n1").start().device("d1", "blk", "running").device("net0", "net", "listening");
+        beforeConsole();
         console = new ConsoleVerticle();
         await(vertx.deployVerticle(console, new DeploymentOptions().setConfig(new JsonObject().put("node", "n1")
                 .put("console", new JsonObject().put("port", 0).put("token", TOKEN).mergeIn(consoleSettings)))));
         web = WebClient.create(vertx);
+    }
+
+    /** What a test needs on the bus before the console starts (its node is up). */
+    void beforeConsole() throws Exception {
     }
 
     void stopConsole() throws Exception {

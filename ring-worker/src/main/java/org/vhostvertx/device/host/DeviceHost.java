@@ -52,9 +52,12 @@ import java.util.logging.Logger;
 public final class DeviceHost extends VerticleBase implements DeviceContext {
 
     private static final Logger LOG = Logger.getLogger(DeviceHost.class.getName());
-    private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(Addresses.LOCAL_CODEC);
+    // Local only: in a cluster these objects (mappings, descriptors) must never be offered to another
+    // node, even one with a consumer on the same address; without a cluster it changes nothing.
+    private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(Addresses.LOCAL_CODEC)
+            .setLocalOnly(true);
     private static final DeliveryOptions LOCAL_REQUEST = new DeliveryOptions().setCodecName(Addresses.LOCAL_CODEC)
-            .setSendTimeout(30_000);
+            .setLocalOnly(true).setSendTimeout(30_000);
 
     private final String id;
     private final String type;

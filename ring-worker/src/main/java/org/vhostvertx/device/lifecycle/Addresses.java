@@ -7,6 +7,11 @@ public final class Addresses {
     public static final String EVENTS = "vhost.events";
     /** Cluster-wide: periodic per-device, per-queue counters, JSON. */
     public static final String STATS = "vhost.stats";
+    /**
+     * Cluster-wide request/reply, answered by every node: the nodes of the cluster, live or gone,
+     * JSON {"action": "nodes"}.
+     */
+    public static final String NODES = "vhost.nodes";
     /** Name of the codec that passes objects unchanged between verticles of one JVM. */
     public static final String LOCAL_CODEC = "vhost-local";
 

@@ -1,5 +1,6 @@
 package org.vhostvertx.test.console;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,6 +22,7 @@ import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.vhostvertx.test.frontend.Backend;
+import org.vhostvertx.test.frontend.BackendProcess;
 import org.vhostvertx.test.frontend.BlkDriver;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
@@ -33,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,7 +52,8 @@ import static org.vhostvertx.test.console.ConsoleClient.TOKEN;
  * The console page in a real browser (Debian's chromium through chromedriver, headless): the
  * devices appear, counters and charts rise while our front end drives a disk, link-down on a net
  * port shows in its state and its event log, a disk added through the form serves our front end,
- * and a wrong token shows the refusal. Fails when chromium or chromedriver is missing, unless real
+ * a wrong token shows the refusal, and the devices of two nodes of a cluster are listed and the
+ * remote one acted on. Fails when chromium or chromedriver is missing, unless real
  * clients are waived ({@link RealClients}).
  */
 class ConsoleBrowserTest {
@@ -260,6 +264,57 @@ class ConsoleBrowserTest {
         List<LogEntry> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
         assertEquals(List.of(), severe.stream().map(LogEntry::getMessage).toList(), "no errors in the page");
+    }
+
+    /**
+     * Two nodes of a cluster: "remote", the runnable jar with -cluster, with a net port and nothing
+     * published (no stats, no front end), and this JVM's node with its console and a disk. The page
+     * lists the devices of both (the console knows "remote" from the cluster's node registry), and
+     * link-down on the remote port reaches it: the reply, the state, the event, and the remote node
+     * itself reports its link down.
+     */
+    @Test
+    void devicesOfTwoNodesAndAnActionOnTheRemoteOne() throws Exception {
+        int port = 7801 + ThreadLocalRandom.current().nextInt(100) * 10;
+        JsonArray members = new JsonArray();
+        for (int i = 0; i < 4; i++) {
+            members.add("127.0.0.1:" + (port + i));
+        }
+        JsonObject cluster = new JsonObject().put("name", "browser-" + Long.toHexString(ThreadLocalRandom.current()
+                .nextLong())).put("members", members).put("port", port);
+        Path remoteDir = Files.createDirectories(dir.resolve("remote"));
+        JsonObject remoteConfig = new JsonObject().put("node", "remote").put("workers", 1).put("statsMillis", 0)
+                .put("console", new JsonObject().put("enabled", false)).put("cluster", cluster)
+                .put("devices", new JsonArray().add(new JsonObject().put("id", "rn").put("type", "net")
+                        .put("port", "reflect").put("socket", remoteDir.resolve("rn.sock").toString())));
+        try (BackendProcess remote = BackendProcess.start(BackendProcess.jar(),
+                List.of("--sun-misc-unsafe-memory-access=allow", "-Xmx256m"), remoteConfig,
+                List.of("-cluster", "-cluster-host", "127.0.0.1"), remoteDir);
+             Backend here = Backend.startClustered(ConsoleClient.config(new JsonObject(), disk("local0"))
+                     .put("cluster", cluster))) {
+            String hereUrl = "http://127.0.0.1:" + here.console().port() + "/";
+            browser.get("about:blank");
+            browser.get(hereUrl + "#token=" + TOKEN);
+            String local = "#devices tr[data-key=\"" + NODE + "/local0\"]";
+            String remoteRow = "#devices tr[data-key=\"remote/rn\"]";
+            waitUntil("the devices of both nodes listed", d -> !d.findElements(By.cssSelector(local)).isEmpty()
+                    && !d.findElements(By.cssSelector(remoteRow)).isEmpty());
+            assertEquals("listening", text(remoteRow + " td.state"));
+            assertEquals(remoteDir.resolve("rn.sock").toString(), text(remoteRow + " td.socket"));
+            waitUntil("the stream is live", d -> text("#live").equals("live"));
+
+            click(remoteRow);
+            waitUntil("rn's detail", d -> text("#detail h2").startsWith("remote/rn"));
+            act("link-down");
+            waitUntil("the remote node's reply", d -> text("#message").equals("link-down on remote/rn: {\"link\":\"down\"}"));
+            waitUntil("rn's state says the link is down", d -> text(remoteRow + " td.state").endsWith("link down"));
+            waitUntil("the remote action in rn's event log", d -> d.findElements(By.cssSelector(
+                    "#detail ol.events li[data-event=\"action\"]")).stream().anyMatch(e -> e.getText().contains("link-down")));
+            // Done on the remote node, not here: it says so itself, and this node's disk is untouched.
+            JsonObject report = here.request("vhost.node.remote", new JsonObject().put("action", "devices"));
+            assertEquals("down", report.getJsonArray("devices").getJsonObject(0).getJsonObject("info").getString("link"));
+            assertEquals("listening", text(local + " td.state"));
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.vhostvertx.test.frontend;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -11,6 +12,7 @@ import org.vhostvertx.device.lifecycle.Addresses;
 import org.vhostvertx.console.ConsoleVerticle;
 import org.vhostvertx.dist.Launcher;
 import org.vhostvertx.dist.MainVerticle;
+import org.vhostvertx.dist.NodeClusterManager;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,7 +38,26 @@ public final class Backend implements AutoCloseable {
 
     /** Starts the node with this configuration on a Vert.x built as the launcher builds it. */
     public static Backend start(JsonObject config) throws Exception {
-        Vertx vertx = Launcher.vertxBuilder(config, new VertxOptions().setPreferNativeTransport(true)).build();
+        return deploy(Launcher.vertxBuilder(config, new VertxOptions().setPreferNativeTransport(true)).build(), config);
+    }
+
+    /**
+     * Starts the node as the launcher does with {@code -cluster -cluster-host 127.0.0.1}: on a
+     * clustered Vert.x with the cluster manager made from config's "cluster" object. Without
+     * Vert.x's metrics: this JVM may run another back end, and the launcher's metrics registry is
+     * one per JVM (the console then keeps a registry of its own).
+     */
+    public static Backend startClustered(JsonObject config) throws Exception {
+        NodeClusterManager cluster = new NodeClusterManager(config);
+        cluster.clusterHost("127.0.0.1");
+        Vertx vertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)
+                        .setEventBusOptions(new EventBusOptions().setHost("127.0.0.1")))
+                .withClusterManager(cluster).buildClustered()
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        return deploy(vertx, config);
+    }
+
+    private static Backend deploy(Vertx vertx, JsonObject config) throws Exception {
         try {
             MainVerticle main = new MainVerticle();
             String id = vertx.deployVerticle(main, new DeploymentOptions().setConfig(config))

@@ -49,26 +49,60 @@ public final class BackendProcess implements AutoCloseable {
     /** As above with extra JVM options (space-separated; null for none), e.g. a profiler agent. */
     public static BackendProcess start(Path jar, String jvmOptions, JsonObject config, Path workDir, Path socket)
             throws IOException, InterruptedException {
-        Path conf = Files.writeString(Files.createTempFile(workDir, "conf", ".json"), config.encodePrettily());
-        Path log = Files.createTempFile(workDir, "backend", ".log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java));
-        if (jvmOptions != null && !jvmOptions.isBlank()) {
-            cmd.addAll(List.of(jvmOptions.trim().split("\\s+")));
-        }
-        cmd.addAll(List.of("-jar", jar.toString(), "-conf", conf.toString()));
-        Process p = new ProcessBuilder(cmd)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).directory(workDir.toFile()).start();
-        BackendProcess b = new BackendProcess(p, log);
+        List<String> jvm = jvmOptions == null || jvmOptions.isBlank() ? List.of()
+                : List.of(jvmOptions.trim().split("\\s+"));
+        return start(jar, jvm, config, List.of(), workDir);
+    }
+
+    /**
+     * The jar with JVM options, this configuration and more launcher arguments after {@code -conf}
+     * (e.g. {@code -cluster -cluster-host 127.0.0.1}); waits up to 60 s until it has deployed.
+     */
+    public static BackendProcess start(Path jar, List<String> jvmOptions, JsonObject config, List<String> launcherArgs,
+                                       Path workDir) throws IOException, InterruptedException {
+        BackendProcess b = launch(jar, jvmOptions, config, launcherArgs, workDir);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.readString(log).contains("Succeeded in deploying")) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                throw new IOException("back end did not start:\n" + Files.readString(log));
+        while (!Files.readString(b.log).contains("Succeeded in deploying")) {
+            if (!b.process.isAlive() || System.nanoTime() > deadline) {
+                b.process.destroyForcibly();
+                throw new IOException("back end did not start:\n" + Files.readString(b.log));
             }
             Thread.sleep(50);
         }
         return b;
+    }
+
+    /** How a run of the jar ended: its exit code and everything it printed. */
+    public record Exit(int code, String output) {
+    }
+
+    /** Runs the jar as {@link #start(Path, List, JsonObject, List, Path)} does, until it exits (at most 60 s). */
+    public static Exit run(Path jar, List<String> jvmOptions, JsonObject config, List<String> launcherArgs,
+                           Path workDir) throws IOException, InterruptedException {
+        BackendProcess b = launch(jar, jvmOptions, config, launcherArgs, workDir);
+        if (!b.process.waitFor(60, TimeUnit.SECONDS)) {
+            b.process.destroyForcibly();
+            throw new IOException("back end still runs after 60 s:\n" + Files.readString(b.log));
+        }
+        return new Exit(b.process.exitValue(), Files.readString(b.log));
+    }
+
+    private static BackendProcess launch(Path jar, List<String> jvmOptions, JsonObject config, List<String> launcherArgs,
+                                         Path workDir) throws IOException {
+        Path conf = Files.writeString(Files.createTempFile(workDir, "conf", ".json"), config.encodePrettily());
+        Path log = Files.createTempFile(workDir, "backend", ".log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar.toString(), "-conf", conf.toString()));
+        cmd.addAll(launcherArgs);
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true).redirectOutput(log.toFile()).directory(workDir.toFile()).start();
+        return new BackendProcess(p, log);
+    }
+
+    public boolean alive() {
+        return process.isAlive();
     }
 
     public long pid() {
@@ -77,6 +111,14 @@ public final class BackendProcess implements AutoCloseable {
 
     public String log() throws IOException {
         return Files.readString(log);
+    }
+
+    /** Sends a signal by name (e.g. "STOP": the process freezes, as when its machine hangs, until "CONT"). */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
     }
 
     /** SIGKILL: no shutdown hook, no cleanup, like a crash. */
