@@ -46,7 +46,8 @@ final class ConfigChannel {
             ByteBuffer b = m.body();
             int offset = b.getInt(0);
             int size = b.getInt(4);
-            if (offset < 0 || size < 0 || offset + size > MAX_CONFIG_SIZE || m.payload.length != 12 + size) {
+            // size first: offset + size may overflow an int and pass as negative.
+            if (offset < 0 || size < 0 || size > MAX_CONFIG_SIZE - offset || m.payload.length != 12 + size) {
                 throw ProtocolException.refuse(m.name() + " of " + size + " bytes at " + offset + " in "
                         + m.payload.length + " bytes");
             }
