@@ -95,7 +95,7 @@ public final class DescriptorChain {
         this.id = id;
     }
 
-    /** Appends the buffer at gpa, splitting it where it crosses regions. */
+    /** Appends the buffer at gpa, splitting it where it crosses regions (and every 2 GiB). */
     void add(GuestMemory memory, long gpa, int len, boolean writable) {
         if (!writable && writableLength > 0) {
             throw new VirtqueueException("device-readable descriptor after a device-writable one");
@@ -118,7 +118,9 @@ public final class DescriptorChain {
                         Integer.toUnsignedLong(len)));
             }
             long off = addr - r.guestPhysAddr();
-            long piece = Math.min(remaining, r.size() - off);
+            // A piece's length is an int: a buffer of 2 GiB or more (a u32 length, in a region that
+            // large) is kept as several pieces.
+            long piece = Math.min(Math.min(remaining, r.size() - off), Integer.MAX_VALUE);
             append(r.segment(), off, (int) piece, addr);
             addr += piece;
             remaining -= piece;

@@ -32,17 +32,33 @@ final class ConfigChannel {
         this.events = events;
     }
 
+    /**
+     * The part of the config space a GET_CONFIG or SET_CONFIG payload names (u32 offset, u32 size,
+     * u32 flags, then size bytes: the data to write, or room for the reply).
+     */
+    record Access(int offset, int size) {
+
+        /** The access m asks for, or a refusal when it is not inside the config space or its payload. */
+        static Access of(Message m) {
+            if (m.payload.length < 12) {
+                throw ProtocolException.refuse(m.name() + " payload of " + m.payload.length + " bytes");
+            }
+            ByteBuffer b = m.body();
+            int offset = b.getInt(0);
+            int size = b.getInt(4);
+            // size first: offset + size may overflow an int and pass as negative.
+            if (offset < 0 || size < 0 || size > MAX_CONFIG_SIZE - offset || m.payload.length != 12 + size) {
+                throw ProtocolException.refuse(m.name() + " of " + size + " bytes at " + offset + " in "
+                        + m.payload.length + " bytes");
+            }
+            return new Access(offset, size);
+        }
+    }
+
     Future<byte[]> getConfig(Message m) {
-        ByteBuffer b = m.body();
-        if (m.payload.length < 12) {
-            throw ProtocolException.refuse("GET_CONFIG payload of " + m.payload.length + " bytes");
-        }
-        int offset = b.getInt(0);
-        int size = b.getInt(4);
-        if (offset < 0 || size < 0 || offset + size > MAX_CONFIG_SIZE || m.payload.length != 12 + size) {
-            throw ProtocolException.refuse("GET_CONFIG of " + size + " bytes at " + offset + " in "
-                    + m.payload.length + " bytes");
-        }
+        Access a = Access.of(m);
+        int offset = a.offset();
+        int size = a.size();
         return link.readConfig().map(config -> {
             byte[] reply = new byte[12 + size];
             System.arraycopy(m.payload, 0, reply, 0, 12);
@@ -54,18 +70,10 @@ final class ConfigChannel {
     }
 
     Future<byte[]> setConfig(Message m) {
-        ByteBuffer b = m.body();
-        if (m.payload.length < 12) {
-            throw ProtocolException.refuse("SET_CONFIG payload of " + m.payload.length + " bytes");
-        }
-        int offset = b.getInt(0);
-        int size = b.getInt(4);
-        if (offset < 0 || size < 0 || offset + size > MAX_CONFIG_SIZE || m.payload.length != 12 + size) {
-            throw ProtocolException.refuse("SET_CONFIG of " + size + " bytes at " + offset);
-        }
-        byte[] data = new byte[size];
-        System.arraycopy(m.payload, 12, data, 0, size);
-        return link.writeConfig(offset, data).map(v -> null);
+        Access a = Access.of(m);
+        byte[] data = new byte[a.size()];
+        System.arraycopy(m.payload, 12, data, 0, a.size());
+        return link.writeConfig(a.offset(), data).map(v -> null);
     }
 
     Future<byte[]> setBackendReqFd(Message m) {

@@ -187,14 +187,7 @@ final class FrontEndConnection {
 
     /** Applies the request table (see {@link Request}), then hands the request to its family. */
     private Future<byte[]> handle(Message m) {
-        Request r = m.request();
-        if (r == null) {
-            throw ProtocolException.refuse("unknown request code " + m.code);
-        }
-        if (!negotiation.negotiated(r.needs())) {
-            throw ProtocolException.refuse("its feature " + r.needs() + " was not negotiated");
-        }
-        checkShape(m, r);
+        Request r = Request.admit(m, negotiation);
         if (LOG.isLoggable(Level.FINE)) {
             LOG.fine("device " + deviceId + ": " + r + " " + java.util.HexFormat.of().formatHex(m.payload)
                     + " fds " + m.fdCount());
@@ -238,16 +231,6 @@ final class FrontEndConnection {
             case NET_SET_MTU -> link.setMtu(m.u64()).map(v -> null);
             default -> throw ProtocolException.refuse(r + " is not supported");
         };
-    }
-
-    private void checkShape(Message m, Request r) {
-        if (r.payloadSize() >= 0 && m.payload.length != r.payloadSize()) {
-            throw ProtocolException.refuse(r + " payload of " + m.payload.length + " bytes, expected "
-                    + r.payloadSize());
-        }
-        if (r.fds() >= 0 && m.fdCount() != r.fds()) {
-            throw ProtocolException.refuse(r + " carried " + m.fdCount() + " descriptors, expected " + r.fds());
-        }
     }
 
     private static Future<byte[]> done(byte[] reply) {

@@ -142,4 +142,28 @@ public enum Request {
     public static Request of(int code) {
         return code > 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
+
+    /**
+     * Applies the table to a message (steps 1 to 3 above): its request, or a refusal.
+     *
+     * @throws ProtocolException (not fatal) for an unknown code, a feature not negotiated, or a payload
+     *                           size or descriptor count other than the row's
+     */
+    static Request admit(Message m, FeatureNegotiation negotiation) {
+        Request r = m.request();
+        if (r == null) {
+            throw ProtocolException.refuse("unknown request code " + m.code);
+        }
+        if (!negotiation.negotiated(r.needs())) {
+            throw ProtocolException.refuse("its feature " + r.needs() + " was not negotiated");
+        }
+        if (r.payloadSize >= 0 && m.payload.length != r.payloadSize) {
+            throw ProtocolException.refuse(r + " payload of " + m.payload.length + " bytes, expected "
+                    + r.payloadSize);
+        }
+        if (r.fds >= 0 && m.fdCount() != r.fds) {
+            throw ProtocolException.refuse(r + " carried " + m.fdCount() + " descriptors, expected " + r.fds);
+        }
+        return r;
+    }
 }

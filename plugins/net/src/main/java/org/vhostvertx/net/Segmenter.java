@@ -29,10 +29,13 @@ final class Segmenter {
 
     /**
      * Segments the frame of frameLength bytes after tx's virtio-net header whose TCP header starts
-     * at l4 (csum_start). Returns false, delivering nothing, for a frame we cannot parse.
+     * at l4 (csum_start), mss (gso_size) payload bytes a segment. Returns false, delivering nothing,
+     * for a frame we cannot parse. l4 and mss come from a header read again from the sender's memory
+     * after {@link TxHeader} checked it, so they are checked here as well: a gso_size of 0 would
+     * otherwise cut empty segments forever.
      */
     boolean segment(DescriptorChain tx, long frameLength, int l4, int mss, Sink sink) {
-        if (l4 + 20 > frameLength || l4 + 20 > MAX_HEAD) {
+        if (mss < TxHeader.MIN_GSO_SIZE || l4 < NetFeatures.ETH_HEADER || l4 + 20 > frameLength || l4 + 20 > MAX_HEAD) {
             return false;
         }
         tx.read(NetFeatures.HEADER, original, 0, Math.min(MAX_HEAD, frameLength));

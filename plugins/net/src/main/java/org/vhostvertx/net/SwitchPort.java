@@ -249,29 +249,37 @@ final class SwitchPort implements Port {
 
     /** Delivers into lane's receive queue; runs on the worker that owns it. */
     private void deliver(Lane lane, DescriptorChain from, long frame) {
-        Receiver receiver = lane.receiver;
+        deliver(lane.receiver, lane.segmenter, device.drops(), from, frame);
+    }
+
+    /**
+     * Delivers the frame after from's virtio-net header (checked by the sender's port, but the
+     * sender's guest may have rewritten it since) into receiver, cut by segmenter when it is a large
+     * frame the receiver does not take; what is not delivered is counted in drops.
+     */
+    static void deliver(Receiver receiver, Segmenter segmenter, DropCounters drops, DescriptorChain from, long frame) {
         long w0 = from.readLong(0);
         int gsoType = (int) (w0 >>> 8) & 0xff;
         if (gsoType != 0 && !receiver.takes(gsoType)) {
             int l4 = (int) (w0 >>> 48);
             int mss = (int) (w0 >>> 32) & 0xffff;
-            if (!lane.segmenter.segment(from, frame, l4, mss, (h, hl, tx, pos, len) -> {
+            if (!segmenter.segment(from, frame, l4, mss, (h, hl, tx, pos, len) -> {
                 int r = receiver.deliverSegment(h, hl, tx, pos, len);
                 if (r <= 0) {
-                    device.drops().noBuffer.increment();
+                    drops.noBuffer.increment();
                 }
             })) {
-                device.drops().badHeader.increment();
+                drops.badHeader.increment();
             }
             return;
         }
         int r = receiver.deliver(from, frame, false);
         if (r == Receiver.NO_ROOM) {
-            device.drops().noBuffer.increment();
+            drops.noBuffer.increment();
         } else if (r == Receiver.BAD_HEADER) {
-            device.drops().badHeader.increment();
+            drops.badHeader.increment();
         } else if (r == Receiver.TOO_LONG) {
-            device.drops().tooLong.increment();
+            drops.tooLong.increment();
         }
     }
 }

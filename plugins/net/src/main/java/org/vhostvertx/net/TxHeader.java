@@ -17,6 +17,8 @@ final class TxHeader {
     static final int GSO_TCPV4 = 1;
     static final int GSO_TCPV6 = 4;
     static final int GSO_ECN = 0x80;
+    /** The smallest gso_size (segment payload) a large frame may ask for. */
+    static final int MIN_GSO_SIZE = 8;
 
     private TxHeader() {
     }
@@ -50,7 +52,7 @@ final class TxHeader {
             int size = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
             boolean allowed = type == GSO_TCPV4 ? tso4 : type == GSO_TCPV6 && tso6;
             if (!allowed || (gsoType & GSO_ECN) != 0 || (flags & F_NEEDS_CSUM) == 0 || offset != 16
-                    || size < 8 || size > 65535) {
+                    || size < MIN_GSO_SIZE || size > 65535) {
                 return false;
             }
         }
