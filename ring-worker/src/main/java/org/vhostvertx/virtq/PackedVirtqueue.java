@@ -9,7 +9,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
-/** The packed ring of virtio 1.2 §2.8: one descriptor ring and two event suppression areas. */
+/**
+ * The packed ring of virtio 1.2 §2.8: one descriptor ring and two event suppression areas. With an
+ * inflight region (INFLIGHT_SHMFD) every buffer taken is copied there until it is returned, and a
+ * region that holds this ring decides where the ring stands on start, not the base.
+ */
 final class PackedVirtqueue implements Virtqueue {
 
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -47,8 +51,13 @@ final class PackedVirtqueue implements Virtqueue {
     private boolean usedWrap;
     private int signalledUsed;
     private boolean pushedSincePublish;
+    private final PackedInflightRegion inflight;
+    /** Head entries of the inflight region still to serve again after a restart, oldest first. */
+    private final int[] resubmit;
+    private int resubmitNext;
 
-    PackedVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base, int maxChain) {
+    PackedVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base,
+                    MemorySegment inflightRegion, int maxChain) {
         if (size <= 0 || size > 32768) {
             throw new VirtqueueException("packed ring size " + size + " is not between 1 and 32768");
         }
@@ -76,6 +85,27 @@ final class PackedVirtqueue implements Virtqueue {
         }
         if (lastAvail >= size || usedIdx >= size) {
             throw new VirtqueueException("packed ring base 0x" + Integer.toHexString(base) + " beyond a ring of " + size);
+        }
+        this.inflight = inflightRegion == null ? null : new PackedInflightRegion(inflightRegion, size, features);
+        if (inflight == null || inflight.fresh()) {
+            this.resubmit = new int[0];
+            if (inflight != null) {
+                inflight.start(usedIdx, usedWrap);
+            }
+        } else {
+            // After a crash the front end's base may be stale (QEMU cannot read a packed ring's
+            // position back from guest memory): the region knows where the ring stands, and
+            // everything taken since the used position is in flight.
+            PackedInflightRegion.Recovery r = inflight.recover(i -> Short.toUnsignedInt(ring.get(U16, 16L * i + 14)));
+            this.resubmit = r.heads();
+            this.usedIdx = r.usedIdx();
+            this.usedWrap = r.usedWrap();
+            this.lastAvail = usedIdx + r.slots();
+            this.availWrap = usedWrap;
+            if (lastAvail >= size) {
+                lastAvail -= size;
+                availWrap = !availWrap;
+            }
         }
         this.signalledUsed = usedIdx;
     }
@@ -110,17 +140,25 @@ final class PackedVirtqueue implements Virtqueue {
 
     @Override
     public boolean hasAvailable() {
-        return isAvailable(lastAvail, availWrap);
+        return resubmitNext < resubmit.length || isAvailable(lastAvail, availWrap);
     }
 
     @Override
     public boolean pop(DescriptorChain chain) {
+        if (resubmitNext < resubmit.length) {
+            again(resubmit[resubmitNext++], chain);
+            inFlight++;
+            return true;
+        }
         if (!isAvailable(lastAvail, availWrap)) {
             return false;
         }
         // The descriptors must be read after the flags that made them available.
         VarHandle.acquireFence();
         chain.reset(0);
+        if (inflight != null) {
+            inflight.beginTake();
+        }
         int i = lastAvail;
         int slots = 0;
         int id;
@@ -133,30 +171,18 @@ final class PackedVirtqueue implements Virtqueue {
             int len = ring.get(U32, at + 8);
             id = Short.toUnsignedInt(ring.get(U16, at + 12));
             int flags = Short.toUnsignedInt(ring.get(U16, at + 14));
-            if ((flags & DESC_F_INDIRECT) != 0) {
-                if (!indirect) {
-                    throw new VirtqueueException("indirect descriptor but INDIRECT_DESC was not negotiated");
-                }
-                if ((flags & DESC_F_NEXT) != 0) {
-                    throw new VirtqueueException("indirect descriptor with NEXT set at " + i);
-                }
-                addIndirect(chain, addr, len, slots - 1);
-                break;
+            if (inflight != null) {
+                inflight.record(addr, len, id, flags);
             }
-            if (slots > maxChain) {
-                throw chainTooLong(slots);
-            }
-            chain.add(memory, addr, len, (flags & DESC_F_WRITE) != 0);
-            if ((flags & DESC_F_NEXT) == 0) {
+            if (!append(chain, addr, len, flags, slots)) {
                 break;
             }
             i = i + 1 == size ? 0 : i + 1;
         }
-        if (id >= size) {
-            throw new VirtqueueException("buffer id " + id + " beyond a ring of " + size);
+        finish(chain, id, slots);
+        if (inflight != null) {
+            inflight.taken(id);
         }
-        chain.setId(id);
-        chain.setRingSlots(slots);
         lastAvail += slots;
         if (lastAvail >= size) {
             lastAvail -= size;
@@ -164,6 +190,55 @@ final class PackedVirtqueue implements Virtqueue {
         }
         inFlight++;
         return true;
+    }
+
+    /**
+     * Adds descriptor number slots (from 1) of a chain, read from the ring or the inflight region;
+     * false when it ends the chain.
+     */
+    private boolean append(DescriptorChain chain, long addr, int len, int flags, int slots) {
+        if ((flags & DESC_F_INDIRECT) != 0) {
+            if (!indirect) {
+                throw new VirtqueueException("indirect descriptor but INDIRECT_DESC was not negotiated");
+            }
+            if ((flags & DESC_F_NEXT) != 0) {
+                throw new VirtqueueException("indirect descriptor with NEXT set in the chain at " + lastAvail);
+            }
+            addIndirect(chain, addr, len, slots - 1);
+            return false;
+        }
+        if (slots > maxChain) {
+            throw chainTooLong(slots);
+        }
+        chain.add(memory, addr, len, (flags & DESC_F_WRITE) != 0);
+        return (flags & DESC_F_NEXT) != 0;
+    }
+
+    private void finish(DescriptorChain chain, int id, int slots) {
+        if (id >= size) {
+            throw new VirtqueueException("buffer id " + id + " beyond a ring of " + size);
+        }
+        chain.setId(id);
+        chain.setRingSlots(slots);
+    }
+
+    /** Builds the chain at head entry of the inflight region again, from the copies taken when it was popped. */
+    private void again(int head, DescriptorChain chain) {
+        chain.reset(0);
+        int n = inflight.num(head);
+        int e = head;
+        for (int k = 1; ; k++) {
+            boolean more = append(chain, inflight.addr(e), inflight.len(e), inflight.flags(e), k);
+            if (more != (k < n)) {
+                throw new VirtqueueException("inflight chain at entry " + head + " does not end after its "
+                        + n + " descriptors");
+            }
+            if (!more) {
+                break;
+            }
+            e = inflight.next(e);
+        }
+        finish(chain, inflight.id(e), n);
     }
 
     private VirtqueueException chainTooLong(long descriptors) {
@@ -198,6 +273,9 @@ final class PackedVirtqueue implements Virtqueue {
 
     @Override
     public void rewind(DescriptorChain chain) {
+        if (inflight != null) {
+            throw new IllegalStateException("cannot rewind a queue with inflight tracking");
+        }
         inFlight--;
         lastAvail -= chain.ringSlots();
         if (lastAvail < 0) {
@@ -208,6 +286,15 @@ final class PackedVirtqueue implements Virtqueue {
 
     @Override
     public void push(DescriptorChain chain, int writtenLength) {
+        int nextUsed = usedIdx + chain.ringSlots();
+        boolean nextWrap = usedWrap;
+        if (nextUsed >= size) {
+            nextUsed -= size;
+            nextWrap = !nextWrap;
+        }
+        if (inflight != null) {
+            inflight.returning(chain.id(), nextUsed, nextWrap);
+        }
         inFlight--;
         long at = 16L * usedIdx;
         ring.set(U32, at + 8, writtenLength);
@@ -219,17 +306,17 @@ final class PackedVirtqueue implements Virtqueue {
         // id and length must be visible before the flags that hand the descriptor back.
         VarHandle.releaseFence();
         ring.set(U16, at + 14, (short) flags);
+        if (inflight != null) {
+            inflight.returned();
+        }
         if (log != null) {
             chain.markWritten(log, Integer.toUnsignedLong(writtenLength));
             if (logRing) {
                 log.mark(ringGpa + at, 16);
             }
         }
-        usedIdx += chain.ringSlots();
-        if (usedIdx >= size) {
-            usedIdx -= size;
-            usedWrap = !usedWrap;
-        }
+        usedIdx = nextUsed;
+        usedWrap = nextWrap;
         pushedSincePublish = true;
     }
 

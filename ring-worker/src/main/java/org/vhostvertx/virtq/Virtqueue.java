@@ -64,6 +64,14 @@ public interface Virtqueue {
     /** Rebinds the queue to a new memory snapshot (rings re-translated) while it is quiesced. */
     void remap(GuestMemory memory);
 
+    /**
+     * The bytes one queue's inflight region takes, whichever layout its ring turns out to have
+     * (GET_INFLIGHT_FD may come before the features are set): the packed layout's, the larger.
+     */
+    static long inflightBytes(int size) {
+        return Math.max(InflightRegion.queueBytes(size), PackedInflightRegion.queueBytes(size));
+    }
+
     /** VIRTIO_F_RING_PACKED. */
     long F_RING_PACKED = 1L << 34;
     /** VIRTIO_RING_F_EVENT_IDX. */
@@ -81,8 +89,9 @@ public interface Virtqueue {
 
     /**
      * As {@link #create(GuestMemory, int, VringAddresses, long, int)}, tracking in-flight buffers in
-     * inflight (INFLIGHT_SHMFD) when it is not null. With tracking, a split ring's start state comes
-     * from the ring and the region, not from base. Packed rings are not tracked.
+     * inflight (INFLIGHT_SHMFD) when it is not null: a region of at least {@link #inflightBytes(int)}.
+     * With tracking, a ring's start state comes from the region (and, split, the used ring), not from
+     * base, unless the region is new or was left by a ring of another shape.
      *
      * <p>maxChain is the most descriptors one buffer may have, direct and indirect ones counted
      * together, on either layout: what the device promised the driver (e.g. blk's seg_max + 2), or
@@ -95,7 +104,7 @@ public interface Virtqueue {
             throw new IllegalArgumentException("a chain limit of " + maxChain + " descriptors");
         }
         if ((features & F_RING_PACKED) != 0) {
-            return new PackedVirtqueue(memory, size, addresses, features, base, maxChain);
+            return new PackedVirtqueue(memory, size, addresses, features, base, inflight, maxChain);
         }
         InflightRegion region = inflight == null ? null : new InflightRegion(inflight, size, features);
         return new SplitVirtqueue(memory, size, addresses, features, base, region, maxChain);

@@ -5,6 +5,7 @@ import org.vhostvertx.memory.MemoryRegion;
 import org.vhostvertx.test.frontend.DriverRing;
 import org.vhostvertx.test.frontend.GuestRam;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,9 +24,14 @@ final class RingFixture implements AutoCloseable {
     }
 
     Virtqueue device(DriverRing ring, long features, int base) {
+        return device(ring, features, base, null);
+    }
+
+    /** As {@link #device(DriverRing, long, int)}, tracking in the inflight region when it is not null. */
+    Virtqueue device(DriverRing ring, long features, int base, MemorySegment inflight) {
         VringAddresses a = new VringAddresses(ram.uva(ring.descGpa()), ram.uva(ring.driverGpa()),
                 ram.uva(ring.deviceGpa()), 0, 0);
-        return Virtqueue.create(memory, ring.size(), a, features, base);
+        return Virtqueue.create(memory, ring.size(), a, features, base, inflight, ring.size());
     }
 
     @Override

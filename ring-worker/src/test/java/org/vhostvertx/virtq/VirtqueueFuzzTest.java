@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The split and packed ring walkers over rings whose every byte the fuzzer chose: descriptor
- * table, available ring or event areas, indirect tables, the used index and, for a split ring, the
- * INFLIGHT_SHMFD region a restarted back end trusts. A device drives the queue the way handlers
+ * table, available ring or event areas, indirect tables, the used index and the INFLIGHT_SHMFD
+ * region a restarted back end trusts (either layout's). A device drives the queue the way handlers
  * and the worker do (pop, push what it popped, rewind its latest pops, publish, notifications, a
  * restart from {@link Virtqueue#vringBase()}), while the driver rewrites words of its rings in
  * between.
@@ -46,7 +46,7 @@ class VirtqueueFuzzTest {
     private static final GuestRam RAM = new GuestRam(0, REGION, REGION, 3L << 30);
     private static final GuestMemory MEMORY;
     private static final int MAX_SIZE = 64;
-    private static final MemorySegment INFLIGHT = Arena.ofAuto().allocate(InflightRegion.queueBytes(MAX_SIZE), 64);
+    private static final MemorySegment INFLIGHT = Arena.ofAuto().allocate(Virtqueue.inflightBytes(MAX_SIZE), 64);
     private static final int IOV_ENTRIES = 64;
     private static final MemorySegment IOV = Arena.ofAuto().allocate(16L * IOV_ENTRIES, 8);
     /** Chains the device may hold at once before it must give the oldest back. */
@@ -77,7 +77,7 @@ class VirtqueueFuzzTest {
         // blk and scsi promise seg_max + 2 = 1024, net the queue size; anything from 1 is legal.
         int maxChain = data.consumeBoolean() ? size : data.consumeInt(1, 1100);
         int base = packed ? data.consumeInt() : data.consumeInt(0, 0xffff);
-        boolean tracked = !packed && data.consumeBoolean();
+        boolean tracked = data.consumeBoolean();
         boolean tame = data.consumeBoolean();
         // What the device does, one byte per step; their arguments come from the input's end.
         byte[] ops = data.consumeBytes(data.consumeInt(0, 64));
@@ -100,7 +100,7 @@ class VirtqueueFuzzTest {
         }
         MemorySegment inflight = null;
         if (tracked) {
-            inflight = INFLIGHT.asSlice(0, InflightRegion.queueBytes(size));
+            inflight = INFLIGHT.asSlice(0, Virtqueue.inflightBytes(size));
             inflight.fill((byte) 0);
             byte[] state = data.consumeBytes((int) inflight.byteSize());
             MemorySegment.copy(state, 0, inflight, ValueLayout.JAVA_BYTE, 0, state.length);

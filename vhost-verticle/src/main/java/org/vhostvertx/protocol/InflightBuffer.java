@@ -2,13 +2,17 @@ package org.vhostvertx.protocol;
 
 import org.vhostvertx.linux.Linux;
 import org.vhostvertx.virtq.InflightRegion;
+import org.vhostvertx.virtq.Virtqueue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
  * The INFLIGHT_SHMFD buffer: one region per queue, in a memfd the front end keeps for us across
- * our restarts (GET_INFLIGHT_FD creates it, SET_INFLIGHT_FD hands it back).
+ * our restarts (GET_INFLIGHT_FD creates it, SET_INFLIGHT_FD hands it back). Each queue gets an
+ * equal share of the buffer in 64-byte units. A buffer we make gives each one room for either ring
+ * layout, since a front end may ask for it before it sets the features; one an older build made
+ * (split regions only) still serves split rings.
  */
 final class InflightBuffer implements AutoCloseable {
 
@@ -16,6 +20,7 @@ final class InflightBuffer implements AutoCloseable {
     private final long size;
     private final int queues;
     private final int queueSize;
+    private final long share;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment mapping;
 
@@ -24,6 +29,7 @@ final class InflightBuffer implements AutoCloseable {
         this.size = size;
         this.queues = queues;
         this.queueSize = queueSize;
+        this.share = share(size, queues);
         long total = offset + size;
         long address = Linux.mmap(total, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0).address();
         this.mapping = MemorySegment.ofAddress(address).reinterpret(total, arena, s -> Linux.munmap(address, total))
@@ -32,7 +38,7 @@ final class InflightBuffer implements AutoCloseable {
 
     /** A new zeroed buffer for queues rings of queueSize entries. */
     static InflightBuffer create(int queues, int queueSize) {
-        long size = queues * InflightRegion.queueBytes(queueSize);
+        long size = queues * Virtqueue.inflightBytes(queueSize);
         int fd = Linux.memfdCreate("vhost-vertx-inflight", Linux.MFD_CLOEXEC);
         try {
             Linux.ftruncate(fd, size);
@@ -45,7 +51,8 @@ final class InflightBuffer implements AutoCloseable {
 
     /** The buffer the front end kept for us; we own fd from now on. */
     static InflightBuffer adopt(int fd, long size, long offset, int queues, int queueSize) {
-        if (queues < 1 || queueSize < 1 || size < queues * InflightRegion.queueBytes(queueSize) || offset < 0) {
+        if (queues < 1 || queueSize < 1 || size < 0 || share(size, queues) < InflightRegion.queueBytes(queueSize)
+                || offset < 0) {
             Linux.close(fd);
             throw ProtocolException.refuse("inflight buffer of " + size + " bytes cannot hold " + queues
                     + " queues of " + queueSize);
@@ -58,6 +65,10 @@ final class InflightBuffer implements AutoCloseable {
         }
     }
 
+    private static long share(long size, int queues) {
+        return size / queues & ~63L;
+    }
+
     int fd() {
         return fd;
     }
@@ -66,13 +77,15 @@ final class InflightBuffer implements AutoCloseable {
         return size;
     }
 
-    /** The region of queue index for a ring of size entries, or null if the buffer has none for it. */
+    /**
+     * The region of queue index for a ring of size entries, or null if the buffer has none for it. A
+     * region too small for the ring's layout fails the ring's start, naming the sizes.
+     */
     MemorySegment region(int index, int ringSize) {
         if (index >= queues || ringSize != queueSize) {
             return null;
         }
-        long bytes = InflightRegion.queueBytes(queueSize);
-        return mapping.asSlice(index * bytes, bytes);
+        return mapping.asSlice(index * share, share);
     }
 
     @Override

@@ -1,14 +1,16 @@
 package org.vhostvertx.test.restart;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.vhostvertx.linux.EventFd;
 import org.vhostvertx.linux.Linux;
 import org.vhostvertx.test.frontend.BackendProcess;
 import org.vhostvertx.test.frontend.DriverRing;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
+import org.vhostvertx.test.frontend.PackedDriverRing;
 import org.vhostvertx.test.frontend.Signals;
 import org.vhostvertx.test.frontend.SplitDriverRing;
 import org.vhostvertx.test.frontend.VhostUserClient;
@@ -36,7 +38,10 @@ import static org.vhostvertx.test.frontend.VhostUserClient.*;
  * The back-end process is killed (SIGKILL) three times while our front end keeps 32 writes in
  * flight, each time stopped first at a moment it holds requests it took and has not returned, then
  * started again. With INFLIGHT_SHMFD every request completes exactly once and the image holds the
- * last write to every block, as QEMU's vhost-user-blk reconnect relies on.
+ * last write to every block, as QEMU's vhost-user-blk reconnect relies on. On both ring layouts;
+ * on a packed ring every reconnect sends the ring's initial base, the stale one QEMU sends after a
+ * crash (it cannot read a packed ring's position back from guest memory), so the inflight region
+ * alone must say where the ring stands.
  */
 class InflightRestartTest {
 
@@ -52,6 +57,34 @@ class InflightRestartTest {
     @TempDir
     Path dir;
 
+    /** The ring layout, and where its inflight region keeps the in-flight flags of head entries. */
+    enum Layout {
+        SPLIT(16, 16), PACKED(32, 32);
+
+        final int header;
+        final int entry;
+
+        Layout(int header, int entry) {
+            this.header = header;
+            this.entry = entry;
+        }
+
+        DriverRing ring(GuestRam ram) {
+            return this == PACKED ? new PackedDriverRing(ram, RING) : new SplitDriverRing(ram, RING, true);
+        }
+
+        /** The heads marked in flight in a mapping of the inflight buffer (one queue). */
+        int inflight(MemorySegment m) {
+            int n = 0;
+            for (int i = 0; i < RING; i++) {
+                if (m.get(ValueLayout.JAVA_BYTE, header + (long) entry * i) != 0) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
     /** One outstanding write: which request it is and where its buffers are. */
     record Slot(long header, long data, long status) {
     }
@@ -62,8 +95,9 @@ class InflightRestartTest {
         return b;
     }
 
-    @Test
-    void everyRequestCompletesExactlyOnceAcrossBackEndCrashes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Layout.class)
+    void everyRequestCompletesExactlyOnceAcrossBackEndCrashes(Layout layout) throws Exception {
         Path socket = dir.resolve("disk.sock");
         Path image = dir.resolve("disk.img");
         JsonObject config = new JsonObject().put("workers", 1).put("pollMicros", 0)
@@ -73,7 +107,7 @@ class InflightRestartTest {
         try (GuestRam ram = new GuestRam(0, 32 << 20);
              EventFd kick = new EventFd();
              EventFd call = new EventFd()) {
-            SplitDriverRing ring = new SplitDriverRing(ram, RING, true);
+            DriverRing ring = layout.ring(ram);
             ArrayDeque<Slot> free = new ArrayDeque<>();
             for (int i = 0; i < DEPTH; i++) {
                 free.add(new Slot(ram.alloc(16, 16), ram.alloc(BLOCK, 4096), ram.alloc(1, 1)));
@@ -100,7 +134,7 @@ class InflightRestartTest {
                     boolean submitting = kills < 3 || next < BLOCKS;
                     if (client == null) {
                         client = VhostUserClient.connect(socket);
-                        long[] got = attach(client, ram, ring, kick, call, inflightFd, inflightSize);
+                        long[] got = attach(client, ram, layout, ring, kick, call, inflightFd, inflightSize);
                         inflightFd = (int) got[0];
                         inflightSize = got[1];
                         ring.needsKick();
@@ -122,11 +156,11 @@ class InflightRestartTest {
                         kick.signal();
                     }
                     if (kills < 3 && done > (kills + 1) * BLOCKS / 4
-                            && frozeWithRequestsInFlight(backend.pid(), inflightFd, inflightSize)) {
+                            && frozeWithRequestsInFlight(layout, backend.pid(), inflightFd, inflightSize)) {
                         // The back end is stopped holding requests (taken, not returned): kill it.
                         backend.kill();
                         kills++;
-                        inflightAtKills += countInflight(inflightFd, inflightSize);
+                        inflightAtKills += countInflight(layout, inflightFd, inflightSize);
                         client.close();
                         client = null;
                         backend = BackendProcess.start(config, dir, socket);
@@ -172,19 +206,20 @@ class InflightRestartTest {
     }
 
     /**
-     * Negotiates as QEMU's vhost-user-blk does on (re)connect: the inflight buffer is fetched once
-     * and handed back after every restart, and the ring restarts from the used index in memory.
-     * Returns the inflight fd and its size.
+     * Negotiates as QEMU's vhost-user-blk does on (re)connect: the features are set before the
+     * inflight buffer is fetched (once) and handed back after every restart, and the ring restarts
+     * from the base QEMU has after a crash: a split ring's used index in memory, a packed ring's
+     * initial base. Returns the inflight fd and its size.
      */
-    static long[] attach(VhostUserClient c, GuestRam ram, SplitDriverRing ring, EventFd kick, EventFd call,
-                         int inflightFd, long inflightSize) throws IOException {
+    static long[] attach(VhostUserClient c, GuestRam ram, Layout layout, DriverRing ring, EventFd kick,
+                         EventFd call, int inflightFd, long inflightSize) throws IOException {
         long offered = c.call(GET_FEATURES, new byte[0]).u64();
         long protocol = c.call(GET_PROTOCOL_FEATURES, new byte[0]).u64();
         assertTrue((protocol & P_INFLIGHT_SHMFD) != 0, "INFLIGHT_SHMFD offered");
         c.send(SET_PROTOCOL_FEATURES, u64(FrontEnd.P_REPLY_ACK | FrontEnd.P_CONFIG | P_INFLIGHT_SHMFD));
         c.send(SET_OWNER, new byte[0]);
         long features = FrontEnd.VERSION_1 | FrontEnd.PROTOCOL_FEATURES | FrontEnd.EVENT_IDX | (offered & 0xffffffL
-                & ~FrontEnd.INDIRECT_DESC);
+                & ~FrontEnd.INDIRECT_DESC) | (layout == Layout.PACKED ? FrontEnd.RING_PACKED : 0);
         assertEquals(0, c.sendAcked(SET_FEATURES, u64(features & offered)));
         assertEquals(0, c.sendAcked(SET_MEM_TABLE, memTable(ram), memFds(ram)));
         if (inflightFd < 0) {
@@ -198,9 +233,10 @@ class InflightRestartTest {
         ByteBuffer s = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
         s.putLong(0, inflightSize).putLong(8, 0).putShort(16, (short) 1).putShort(18, (short) RING);
         assertEquals(0, c.sendAcked(32 /* SET_INFLIGHT_FD */, s.array(), inflightFd));
-        int usedIdx = Short.toUnsignedInt(ram.at(ring.deviceGpa() + 2, 2).get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
+        int base = layout == Layout.PACKED ? ring.initialBase()
+                : Short.toUnsignedInt(ram.at(ring.deviceGpa() + 2, 2).get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
         assertEquals(0, c.sendAcked(SET_VRING_NUM, state(0, RING)));
-        assertEquals(0, c.sendAcked(SET_VRING_BASE, state(0, usedIdx)));
+        assertEquals(0, c.sendAcked(SET_VRING_BASE, state(0, base)));
         assertEquals(0, c.sendAcked(SET_VRING_ADDR, vringAddr(0, ram.uva(ring.descGpa()), ram.uva(ring.deviceGpa()),
                 ram.uva(ring.driverGpa()))));
         assertEquals(0, c.sendAcked(SET_VRING_KICK, u64(0), kick.fd()));
@@ -214,16 +250,16 @@ class InflightRestartTest {
      * they are still there once it has stopped; otherwise lets it go on (SIGCONT) and says false,
      * so the caller keeps the load going and tries again.
      */
-    static boolean frozeWithRequestsInFlight(long pid, int fd, long size) {
+    static boolean frozeWithRequestsInFlight(Layout layout, long pid, int fd, long size) {
         MemorySegment m = Linux.mmap(size, Linux.PROT_READ, Linux.MAP_SHARED, fd, 0).reinterpret(size);
         try {
-            if (inflight(m) == 0) {
+            if (layout.inflight(m) == 0) {
                 return false;
             }
             Signals.send(pid, Signals.SIGSTOP);
             // Signals are delivered asynchronously: look again once every thread has surely stopped.
             LockSupport.parkNanos(5_000_000);
-            if (inflight(m) > 0) {
+            if (layout.inflight(m) > 0) {
                 return true;
             }
             Signals.send(pid, Signals.SIGCONT);
@@ -233,27 +269,11 @@ class InflightRestartTest {
         }
     }
 
-    static int inflight(MemorySegment m) {
-        int n = 0;
-        for (int i = 0; i < RING; i++) {
-            if (m.get(ValueLayout.JAVA_BYTE, 16 + 16L * i) != 0) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** Heads the dead back end had marked in flight (byte 0 of each 16-byte state after the header). */
-    static int countInflight(int fd, long size) {
+    /** Heads the dead back end had marked in flight. */
+    static int countInflight(Layout layout, int fd, long size) {
         MemorySegment m = Linux.mmap(size, Linux.PROT_READ, Linux.MAP_SHARED, fd, 0).reinterpret(size);
         try {
-            int n = 0;
-            for (int i = 0; i < RING; i++) {
-                if (m.get(ValueLayout.JAVA_BYTE, 16 + 16L * i) != 0) {
-                    n++;
-                }
-            }
-            return n;
+            return layout.inflight(m);
         } finally {
             Linux.munmap(m.address(), size);
         }
