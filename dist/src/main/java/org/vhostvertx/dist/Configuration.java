@@ -38,7 +38,7 @@ public record Configuration(String node, int workers, long pollMicros, long stat
             "cluster", "devices");
     /** The fields every device entry has; its factory adds its own ({@link DeviceFactory#deviceFields}). */
     static final Set<String> DEVICE_FIELDS = Set.of("id", "type", "socket", "mode", "socketPermissions",
-            "reconnectMillis");
+            "reconnectMillis", "disableFeatures");
     /** The fields of the top-level "console" object, which the web console reads. */
     static final Set<String> CONSOLE_FIELDS = Set.of("host", "port", "token", "readOnly", "enabled", "metricsOpen");
 
@@ -59,6 +59,12 @@ public record Configuration(String node, int workers, long pollMicros, long stat
 
         static String socketKey(Path socket) {
             return socket.toAbsolutePath().normalize().toString();
+        }
+
+        /** The virtio features not to offer, by name (checked against the device type when it is made). */
+        public List<String> disableFeatures() {
+            JsonArray names = entry.getJsonArray("disableFeatures");
+            return names == null ? List.of() : names.stream().map(String.class::cast).toList();
         }
     }
 
@@ -223,6 +229,10 @@ public record Configuration(String node, int workers, long pollMicros, long stat
                     + "\"");
         }
         long reconnect = ConfigFields.integer(entry, where, "reconnectMillis", 100, 1, 600_000);
+        Object disable = entry.getValue("disableFeatures");
+        if (disable != null && !(disable instanceof JsonArray names && names.stream().allMatch(String.class::isInstance))) {
+            throw new ConfigException(where + ".disableFeatures must be a list of feature names, e.g. [\"EVENT_IDX\"]");
+        }
         return new Device(new VhostUserVerticle.Settings(id, type, Path.of(socket),
                 mode.equals("server") ? VhostUserVerticle.Mode.SERVER : VhostUserVerticle.Mode.CLIENT, perms,
                 reconnect), entry);

@@ -100,7 +100,7 @@ final class RunningDevices {
     private Running create(Configuration.Device d) {
         DeviceFactory factory = factories.get(d.type());
         DeviceHost host = new DeviceHost(configuration.node(), d.id(), d.type(), pool, configuration.statsMillis(),
-                ctx -> factory.create(d.entry(), ctx));
+                ctx -> factory.create(d.entry(), ctx), d.disableFeatures());
         return new Running(d, host, new VhostUserVerticle(configuration.node(), d.settings()));
     }
 

@@ -214,7 +214,7 @@ class ConfigurationTest {
             "blk  | readonly | devices[0].readonly is not a field; did you mean \"readOnly\"?",
             "scsi | lun      | devices[0].lun is not a field; did you mean \"luns\"?",
             "net  | swtich   | devices[0].swtich is not a field; did you mean \"switch\"?",
-            "net  | bridge   | devices[0].bridge is not a field; known fields: id, mac, mode, mtu, port, queues, "
+            "net  | bridge   | devices[0].bridge is not a field; known fields: disableFeatures, id, mac, mode, mtu, port, queues, "
                     + "reconnectMillis, socket, socketPermissions, switch, type",
     })
     void aMisspeltDeviceFieldIsRefused(String type, String field, String message) {
@@ -242,7 +242,7 @@ class ConfigurationTest {
         types.put("bare", new Plugin("bare", Optional.of(Set.of())));
         JsonObject c = valid();
         JsonObject device = c.getJsonArray("devices").getJsonObject(0).put("type", "bare");
-        assertEquals("devices[0].image is not a field; known fields: id, mode, reconnectMillis, socket, "
+        assertEquals("devices[0].image is not a field; known fields: disableFeatures, id, mode, reconnectMillis, socket, "
                 + "socketPermissions, type", assertThrows(ConfigException.class, () -> Configuration.parse(c, types))
                 .getMessage());
         device.remove("image");

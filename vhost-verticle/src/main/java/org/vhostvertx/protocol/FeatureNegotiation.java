@@ -2,7 +2,6 @@ package org.vhostvertx.protocol;
 
 import org.vhostvertx.device.DeviceSpec;
 import org.vhostvertx.device.ProtocolFeatures;
-import org.vhostvertx.virtq.Virtqueue;
 
 /**
  * Feature negotiation with the front end (GET/SET_FEATURES, GET/SET_PROTOCOL_FEATURES): what we
@@ -10,11 +9,6 @@ import org.vhostvertx.virtq.Virtqueue;
  * feature is negotiated, for the request table's check and for REPLY_ACK alike.
  */
 final class FeatureNegotiation {
-
-    /** Transport features every device gets. */
-    static final long TRANSPORT_FEATURES = (1L << 32) /* VERSION_1 */ | Virtqueue.F_RING_PACKED
-            | Virtqueue.F_EVENT_IDX | Virtqueue.F_INDIRECT_DESC | ProtocolFeatures.F_PROTOCOL_FEATURES
-            | ProtocolFeatures.F_LOG_ALL;
 
     private final DeviceSpec spec;
     private long features;
@@ -27,7 +21,7 @@ final class FeatureNegotiation {
 
     /** GET_FEATURES. */
     long offeredFeatures() {
-        return spec.features() | TRANSPORT_FEATURES;
+        return spec.offered();
     }
 
     /** GET_PROTOCOL_FEATURES. */

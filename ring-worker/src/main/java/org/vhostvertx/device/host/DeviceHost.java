@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
+import org.vhostvertx.device.FeatureMask;
 import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
@@ -65,6 +66,8 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     private final RingWorkerPool pool;
     private final long statsMillis;
     private final VirtioDevice device;
+    /** The operator's disableFeatures as bits, taken out of what the front end is offered. */
+    private final long withheld;
     /**
      * The queues on workers (a failed one stays, parked, so GET_VRING_BASE can read its base).
      * Changed on the event loop only; concurrent because devices look up a queue's worker from any
@@ -95,15 +98,18 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
      * @param node   the node's name, which the control address and every published message carry
      * @param create makes the device with this host as its context; a configuration error throws
      *               here, before anything is deployed
+     * @param disableFeatures names of the virtio features not to offer ({@link FeatureMask}); a name
+     *               the device does not offer throws {@link org.vhostvertx.device.DeviceException}
      */
     public DeviceHost(String node, String id, String type, RingWorkerPool pool, long statsMillis,
-                      Function<DeviceContext, VirtioDevice> create) {
+                      Function<DeviceContext, VirtioDevice> create, List<String> disableFeatures) {
         this.id = id;
         this.type = type;
         this.envelope = new Envelope(node, id, type);
         this.pool = pool;
         this.statsMillis = statsMillis;
         this.device = create.apply(this);
+        this.withheld = FeatureMask.of(disableFeatures, device.spec(), device.featureNames(), type);
     }
 
     public VirtioDevice device() {
@@ -236,7 +242,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         }
         try {
             result = switch ((DeviceEvent) message.body()) {
-                case DeviceEvent.Connected c -> Future.succeededFuture(device.spec());
+                case DeviceEvent.Connected c -> Future.succeededFuture(device.spec().withholding(withheld));
                 case DeviceEvent.FeaturesSet f -> {
                     device.featuresNegotiated(f.features());
                     logAll = (f.features() & ProtocolFeatures.F_LOG_ALL) != 0;
