@@ -18,6 +18,7 @@ import org.vhostvertx.test.frontend.DriverRing.Buf;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
 import org.vhostvertx.test.frontend.PackedDriverRing;
+import org.vhostvertx.test.frontend.ProcessResources;
 import org.vhostvertx.test.frontend.SplitDriverRing;
 import org.vhostvertx.test.frontend.VhostUserClient;
 
@@ -86,8 +87,8 @@ class ConformanceTest {
 
     @BeforeEach
     void baseline() throws IOException {
-        fdsBefore = ProcessResources.openFds();
-        mapsBefore = ProcessResources.mappings("test-guest-ram");
+        fdsBefore = ProcessResources.self().openFds();
+        mapsBefore = ProcessResources.self().mappings("test-guest-ram");
     }
 
     /** After each case: the bystander still serves, and nothing the bad front end sent is left open. */
@@ -105,12 +106,12 @@ class ConformanceTest {
         }
         // The back end notices the closed connections asynchronously.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((ProcessResources.openFds() != fdsBefore || ProcessResources.mappings("test-guest-ram") != mapsBefore)
+        while ((ProcessResources.self().openFds() != fdsBefore || ProcessResources.self().mappings("test-guest-ram") != mapsBefore)
                 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertEquals(fdsBefore, ProcessResources.openFds(), "open descriptors after the case");
-        assertEquals(mapsBefore, ProcessResources.mappings("test-guest-ram"), "guest memory mappings after the case");
+        assertEquals(fdsBefore, ProcessResources.self().openFds(), "open descriptors after the case");
+        assertEquals(mapsBefore, ProcessResources.self().mappings("test-guest-ram"), "guest memory mappings after the case");
     }
 
     private static VhostUserClient negotiated(Path socket) throws IOException {
@@ -495,6 +496,6 @@ class ConformanceTest {
         } finally {
             ram.close();
         }
-        assertFalse(ProcessResources.mappings("test-guest-ram") > mapsBefore + 1);
+        assertFalse(ProcessResources.self().mappings("test-guest-ram") > mapsBefore + 1);
     }
 }

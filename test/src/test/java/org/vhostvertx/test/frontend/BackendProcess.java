@@ -64,8 +64,9 @@ public final class BackendProcess implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.readString(b.log).contains("Succeeded in deploying")) {
             if (!b.process.isAlive() || System.nanoTime() > deadline) {
+                String how = b.process.isAlive() ? "within 60 s" : "(exit status " + b.process.exitValue() + ")";
                 b.process.destroyForcibly();
-                throw new IOException("back end did not start:\n" + Files.readString(b.log));
+                throw new IOException("back end did not start " + how + ":\n" + Files.readString(b.log));
             }
             Thread.sleep(50);
         }

@@ -10,14 +10,13 @@ import org.vhostvertx.test.frontend.BlkDriver;
 import org.vhostvertx.test.frontend.DriverRing;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
+import org.vhostvertx.test.frontend.ProcessResources;
 import org.vhostvertx.test.frontend.SplitDriverRing;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,9 +49,7 @@ class MemoryAndResetTest {
     }
 
     static long mappings() throws IOException {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
-            return lines.filter(l -> l.contains("memfd:test-guest-ram")).count();
-        }
+        return ProcessResources.self().mappings("test-guest-ram");
     }
 
     @Test
