@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vhostvertx.test.frontend.BackendProcess;
 import org.vhostvertx.test.frontend.DeviceKind;
+import org.vhostvertx.test.frontend.Footprint;
 import org.vhostvertx.test.frontend.GuestConnection;
 import org.vhostvertx.test.frontend.ProcessResources;
 import org.vhostvertx.test.frontend.Signals;
@@ -39,30 +40,10 @@ class FrontEndKillTest {
     static final long HEAP_TOLERANCE_KIB = 1024;
     static final long SETTLE_SECONDS = 60;
 
-    /**
-     * The back end's JVM with its own thread pools fixed, so that a thread count says something
-     * about our threads: the JIT and the GC otherwise start and stop threads as they like. A fixed
-     * heap size keeps the heap's mappings from changing with its size.
-     */
-    static final List<String> BACKEND_JVM = List.of("-XX:-UseDynamicNumberOfCompilerThreads",
-            "-XX:-UseDynamicNumberOfGCThreads", "-Xms128m", "-Xmx128m");
-
     @TempDir
     Path dir;
 
-    /**
-     * What the back end holds, as the test compares it exactly. Of its mappings, those that are
-     * shared or of a file: every mapping the back end makes of what a front end sends (guest
-     * memory, the inflight buffer, a dirty log) is one. Its anonymous private ones are the JVM's
-     * heap, code cache, metaspace and malloc arenas, whose number of lines moves as they grow; the
-     * total is printed, not compared.
-     */
-    record Held(long fds, long threads, long sharedOrFileMappings, long guestMappings) {
-    }
-
-    static Held held(ProcessResources proc) throws IOException {
-        return new Held(proc.openFds(), proc.threads(), proc.sharedOrFileMappings(), proc.mappings("test-guest-ram"));
-    }
+    static final String GUEST_RAM = "test-guest-ram";
 
     @Test
     void theBackEndGivesBackEverythingItsKilledFrontEndsHeld() throws Exception {
@@ -75,21 +56,21 @@ class FrontEndKillTest {
         }
         JsonObject config = new JsonObject().put("node", "kills").put("console", new JsonObject().put("port", 0))
                 .put("devices", entries);
-        try (BackendProcess backend = BackendProcess.start(BackendProcess.jar(), BACKEND_JVM, config, List.of(), dir)) {
+        try (BackendProcess backend = BackendProcess.start(BackendProcess.jar(), Footprint.STEADY_JVM, config, List.of(), dir)) {
             ProcessResources proc = new ProcessResources(backend.pid());
             // The first jcmd starts the JVM's attach listener (a thread and a socket) for good.
             proc.heapUsedAfterGcKiB();
-            Held idle = held(proc);
+            Footprint idle = Footprint.of(proc, GUEST_RAM);
             Random random = new Random(11);
             for (int round = 0; round < WARM_UP; round++) {
                 killMidIo(proc, sockets, random);
             }
-            Held warm = settle(proc, idle, "warm-up");
+            Footprint warm = settle(proc, idle);
             assertEquals(idle.fds(), warm.fds(), "descriptors after the warm-up rounds");
             assertEquals(idle.threads(), warm.threads(), "threads after the warm-up rounds");
             assertEquals(0, warm.guestMappings(), "guest memory mapped after the warm-up rounds");
             long heapBefore = proc.heapUsedAfterGcKiB();
-            Held before = held(proc);
+            Footprint before = Footprint.of(proc, GUEST_RAM);
             long mapsBefore = proc.mappings();
 
             long t0 = System.nanoTime();
@@ -97,19 +78,13 @@ class FrontEndKillTest {
                 killMidIo(proc, sockets, random);
             }
             long loopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            Held after = settle(proc, before, "the loop");
+            Footprint after = settle(proc, before);
             long heapAfter = proc.heapUsedAfterGcKiB();
             System.out.printf("front-end kills: %d rounds in %d ms; before %s, %d maps lines in all, heap after GC %d KiB; "
                     + "after %s, %d maps lines in all, heap after GC %d KiB%n",
                     KILLS, loopMillis, before, mapsBefore, heapBefore, after, proc.mappings(), heapAfter);
 
-            assertEquals(before.fds(), after.fds(), "open descriptors after " + KILLS + " kills");
-            assertEquals(before.sharedOrFileMappings(), after.sharedOrFileMappings(),
-                    "shared and file mappings after " + KILLS + " kills");
-            assertEquals(0, after.guestMappings(), "guest memory mapped after " + KILLS + " kills");
-            assertEquals(before.threads(), after.threads(), "threads after " + KILLS + " kills");
-            assertTrue(heapAfter <= heapBefore + HEAP_TOLERANCE_KIB,
-                    "heap after GC: " + heapAfter + " KiB after " + KILLS + " kills, " + heapBefore + " KiB before");
+            after.assertGivenBack(before, heapBefore, heapAfter, HEAP_TOLERANCE_KIB, KILLS + " kills");
             assertTrue(backend.alive(), "the back end survived");
 
             for (int i = 0; i < kinds.length; i++) {
@@ -117,7 +92,7 @@ class FrontEndKillTest {
                     kinds[i].io(c, i, LoadedFrontEnd.DEPTH).batch(KILLS);
                 }
             }
-            assertEquals(before, settle(proc, before, "a fresh front end"),
+            assertEquals(before, settle(proc, before),
                     "what the back end holds after a fresh front end left");
         }
     }
@@ -145,7 +120,7 @@ class FrontEndKillTest {
             Thread.sleep(random.nextInt(30));
             assertTrue(p.isAlive(), "the front end failed on its own:\n" + Files.readString(log));
             // What the loop must see given back: the back end maps each connection's guest memory.
-            assertEquals(sockets.length, backend.mappings("test-guest-ram"), "guest memory the back end maps");
+            assertEquals(sockets.length, backend.mappings(GUEST_RAM), "guest memory the back end maps");
             Signals.send(p.pid(), Signals.SIGKILL);
         } finally {
             p.destroyForcibly();
@@ -153,14 +128,7 @@ class FrontEndKillTest {
         }
     }
 
-    /** Polls until the back end holds what target says (it notices a dead peer asynchronously), at most 60 s. */
-    static Held settle(ProcessResources proc, Held target, String after) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SETTLE_SECONDS);
-        Held now = held(proc);
-        while (!now.equals(target) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            now = held(proc);
-        }
-        return now;
+    static Footprint settle(ProcessResources proc, Footprint target) throws Exception {
+        return Footprint.settle(proc, GUEST_RAM, target, SETTLE_SECONDS);
     }
 }
