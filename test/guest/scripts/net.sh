@@ -18,15 +18,6 @@
 
 dev=eth0
 
-# receive_done FILE WHAT: waits up to 120 s for the listening nc to end (the sender closed).
-receive_done() {
-  n=1200
-  while [ -n "$(pidof nc)" ]; do
-    n=$((n - 1)); [ $n -gt 0 ] || fail "$2" "nc -l still running after 120 s ($(wc -c < "$1") bytes)"
-    usleep 100000
-  done
-}
-
 # send_file PORT WHAT [COMMAND PREFIX]: makes /tmp/f of vt.mib MiB and sends it to the peer's
 # PORT, retrying while the peer is not listening yet; sets $sum to its md5.
 send_file() {
@@ -39,11 +30,7 @@ send_file() {
     sleep 1
   done
 }
-n=100
-while [ ! -e /sys/class/net/$dev ]; do
-  n=$((n - 1)); [ $n -gt 0 ] || fail "net device" "no $dev after 10 s ($(ls /sys/class/net | tr '\n' ' '))"
-  usleep 100000
-done
+wait_for_net $dev
 mtu=$(cat /sys/class/net/$dev/mtu)
 [ -z "$VT_MTU" ] || [ "$mtu" = "$VT_MTU" ] || fail "mtu" "$dev has mtu $mtu, expected $VT_MTU from the device"
 if [ -n "$VT_QUEUES" ]; then
@@ -56,9 +43,7 @@ if [ -n "$VT_QUEUES" ]; then
   done
   ok "$dev uses $used queue pairs"
 fi
-ip link set $dev up || fail "link up" "ip link set $dev up failed"
-ip addr add "$VT_IP/24" dev $dev || fail "address" "ip addr add $VT_IP failed"
-ok "$dev up with $VT_IP, mtu $mtu, mac $(cat /sys/class/net/$dev/address)"
+net_up $dev "$VT_IP"
 
 if [ "$VT_ROLE" = recv ]; then
   # busybox nc half-closes when its stdin ends, and the sender's nc then quits: keep stdin open
@@ -67,11 +52,7 @@ if [ "$VT_ROLE" = recv ]; then
   ncpid=$!
 fi
 
-# The other guest may still be booting: wait up to 120 s for its answer.
-n=120
-until ping -c 1 -W 1 "$VT_PEER" > /dev/null 2>&1; do
-  n=$((n - 1)); [ $n -gt 0 ] || fail "ping $VT_PEER" "no answer within 120 s"
-done
+wait_for_peer "$VT_PEER"
 out=$(ping -c 3 -s $((mtu - 28)) "$VT_PEER" 2>&1) || fail "ping $VT_PEER" "$(echo "$out" | tail -n 2 | tr '\n' ' ')"
 ok "ping $VT_PEER with $((mtu - 28))-byte payloads: $(echo "$out" | grep -o '[0-9]* packets received')"
 

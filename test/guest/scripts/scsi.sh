@@ -11,27 +11,6 @@
 #                         says "VT-READY unplug" and waits for the LUN to go
 . /scripts/_lib.sh
 
-# lun_dev N: the block device of LUN N of target 0, or nothing
-lun_dev() {
-  for d in /sys/class/scsi_disk/*:0:0:"$1"; do
-    [ -d "$d/device/block" ] || continue
-    echo "/dev/$(ls "$d/device/block" | head -n 1)"
-    return 0
-  done
-  return 1
-}
-
-# wait_lun N SECONDS: print the device of LUN N once it exists as a block device
-wait_lun() {
-  _n=$(( $2 * 10 ))
-  while :; do
-    _d=$(lun_dev "$1") && [ -b "$_d" ] && { echo "$_d"; return 0; }
-    _n=$((_n - 1))
-    [ "$_n" -gt 0 ] || return 1
-    usleep 100000
-  done
-}
-
 trim() { sed -e 's/ *$//'; }
 
 identity() { # LUN DEV MODEL SIZE

@@ -31,6 +31,8 @@ public final class NetDevice implements VirtioDevice {
     private final DropCounters drops = new DropCounters();
     private volatile boolean linkUp = true;
     private volatile long features;
+    /** SEND_RARP requests served; read and written on the device host's event loop only. */
+    private long announcements;
     /** The pairs the driver uses (MQ_VQ_PAIRS_SET on our control queue); all until it says. */
     private volatile int activePairs;
 
@@ -178,6 +180,12 @@ public final class NetDevice implements VirtioDevice {
             // A reflect port has nobody to tell.
             return;
         }
+        announcements++;
+        // The guest behind mac is here now (QEMU asks after a migration, for a guest without
+        // GUEST_ANNOUNCE): learn it on this port at once. Flooding the announcement alone would
+        // teach every switch but ours, and a guest that only answers would stay unreachable
+        // until its old entry aged out, as frames for it went on to the port it left.
+        switchPort.learnHere(mac);
         MemorySegment seg = Arena.ofAuto().allocate(frame.length);
         MemorySegment.copy(frame, 0, seg, ValueLayout.JAVA_BYTE, 0, frame.length);
         context.runOnWorker(0, () -> switchPort.announce(seg, frame.length));
@@ -192,7 +200,8 @@ public final class NetDevice implements VirtioDevice {
     public JsonObject describe() {
         JsonObject d = new JsonObject().put("port", sw == null ? "reflect" : "switch").put("mac", formatMac(mac))
                 .put("mtu", mtu).put("pairs", pairs).put("link", linkUp ? "up" : "down").put("drops", drops.toJson());
-        return sw == null ? d : d.put("handovers", switchPort.handovers()).mergeIn(sw.describe());
+        return sw == null ? d : d.put("handovers", switchPort.handovers()).put("announcements", announcements)
+                .mergeIn(sw.describe());
     }
 
     @Override

@@ -154,6 +154,15 @@ final class SwitchPort implements Port {
         return moved > 0;
     }
 
+    /** Makes mac (wire order) this port's address in the switch's table; from any thread (the table is concurrent). */
+    void learnHere(byte[] mac) {
+        long m = 0;
+        for (byte b : mac) {
+            m = m << 8 | (b & 0xff);
+        }
+        sw.learn(m, this, System.nanoTime());
+    }
+
     /** Floods a frame made by the device (a RARP announcement) to every other port. Runs on lane 0's worker. */
     void announce(MemorySegment frame, long length) {
         for (Port p : sw.ports()) {

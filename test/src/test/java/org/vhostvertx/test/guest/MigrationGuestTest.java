@@ -1,5 +1,6 @@
 package org.vhostvertx.test.guest;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,67 +10,105 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A QEMU guest live-migrates to a second QEMU on this host while it reads its vhost-user-blk disk
- * into RAM and writes to it: the disk data our back end put into guest memory during the
- * migration arrives intact (only our dirty log can have carried it), and the writes made during
- * and after it are on the disk. Source and destination are two devices of one back end on one
- * image, the destination's without the image lock (shared on purpose).
+ * QEMU guests live-migrate to a second QEMU on this host while our devices serve them, so the data
+ * our back end puts into guest memory during the migration reaches the destination only through
+ * our dirty log:
+ *
+ * <ul>
+ *   <li>blk and scsi (a LUN): the guest reads its disk into RAM again and again and checks it, and
+ *       writes a counter; the writes made during and after the migration are on the image. Source
+ *       and destination are two devices of one back end on one image, the destination's without
+ *       the image lock (shared on purpose).
+ *   <li>net: guest B moves to a new QEMU on another port of the same switch while guest A pings it
+ *       and sends it a file over TCP; the ping goes on after the move (QEMU's SEND_RARP makes our
+ *       switch learn B's MAC on the new port) and the file arrives whole.
+ * </ul>
+ *
+ * The host tells a guest that its migration is over on the guest's host channel (a second serial
+ * port), so the guests' loops last as long as the migration does, however slow the machine.
  */
 class MigrationGuestTest {
 
     static final long SIZE = 64L << 20;
+    static final Pattern ROUNDS = Pattern.compile("VT-OK (\\d+) rounds");
+    static final Pattern ROUND = Pattern.compile("VT-INFO round (\\d+) ok");
+    static final Pattern PING_OK = Pattern.compile("VT-INFO ping (\\d+) ok");
+    static final Pattern PING_ANY = Pattern.compile("VT-INFO ping (\\d+) (?:ok|lost)");
 
     @TempDir
     Path dir;
 
-    JsonObject disk(String id, Path image) {
+    JsonObject blk(String id, Path image) {
         return new JsonObject().put("id", id).put("type", "blk").put("socket", dir.resolve(id + ".sock").toString())
                 .put("image", image.toString()).put("size", SIZE);
     }
 
+    JsonObject scsi(String id, Path image, boolean locking) {
+        return new JsonObject().put("id", id).put("type", "scsi").put("socket", dir.resolve(id + ".sock").toString())
+                .put("luns", new JsonArray().add(new JsonObject().put("image", image.toString()).put("size", SIZE)
+                        .put("locking", locking)));
+    }
+
     @Test
     void blkGuestMigratesWhileReadingAndWriting() throws Exception {
-        GuestRequirement.require();
         Path image = dir.resolve("disk.img");
+        migrateDiskGuest("blk", blk("src", image), blk("dst", image).put("locking", false),
+                "vhost-user-blk-pci,chardev=c0,id=disk0,num-queues=1", null, image);
+    }
+
+    @Test
+    void scsiGuestMigratesWhileReadingAndWritingALun() throws Exception {
+        Path image = dir.resolve("lun0.img");
+        migrateDiskGuest("scsi", scsi("src", image, true), scsi("dst", image, false),
+                "vhost-user-scsi-pci,chardev=c0,id=scsi0,num_queues=1", 0, image);
+    }
+
+    /** The guest of migrate-disk.sh on device (a QEMU -device with chardev c0) at our device id's socket. */
+    QemuGuest.Builder diskGuest(String name, String id, String device, Integer lun) {
+        QemuGuest.Builder b = QemuGuest.builder(name)
+                .args("-chardev", "socket,id=c0,path=" + dir.resolve(id + ".sock"), "-device", device)
+                .hostChannel(dir.resolve(id + "-host.sock"))
+                .script("migrate-disk").timeout(Duration.ofSeconds(400));
+        return lun == null ? b : b.param("lun", lun);
+    }
+
+    void migrateDiskGuest(String kind, JsonObject src, JsonObject dst, String device, Integer lun, Path image)
+            throws Exception {
+        GuestRequirement.require();
         Path monitor = dir.resolve("monitor.sock");
         Path migration = dir.resolve("migration.sock");
-        try (Backend backend = Backend.start(Backend.config(disk("src", image), disk("dst", image).put("locking", false)))) {
-            QemuGuest.Builder source = QemuGuest.builder("migrate-blk-source")
-                    .args("-chardev", "socket,id=c0,path=" + dir.resolve("src.sock"),
-                            "-device", "vhost-user-blk-pci,chardev=c0,id=disk0,num-queues=1",
-                            "-monitor", "unix:" + monitor + ",server=on,wait=off")
-                    .script("migrate-blk").param("rounds", 40).timeout(Duration.ofSeconds(400));
-            QemuGuest.Builder destination = QemuGuest.builder("migrate-blk-destination")
-                    .args("-chardev", "socket,id=c0,path=" + dir.resolve("dst.sock"),
-                            "-device", "vhost-user-blk-pci,chardev=c0,id=disk0,num-queues=1",
-                            "-incoming", "unix:" + migration)
-                    .script("migrate-blk").param("rounds", 40).timeout(Duration.ofSeconds(400));
-            try (QemuGuest.Running src = source.start()) {
-                assertTrue(src.waitForOutput("VT-READY migrate", QemuGuest.scaled(Duration.ofSeconds(180))),
-                        "the guest never got ready:\n" + src.consoleSoFar());
-                try (QemuGuest.Running dst = destination.start();
-                     Monitor hmp = Monitor.connect(monitor, Duration.ofSeconds(30))) {
+        int last;
+        try (Backend backend = Backend.start(Backend.config(src, dst))) {
+            QemuGuest.Builder source = diskGuest("migrate-" + kind + "-source", "src", device, lun)
+                    .args("-monitor", "unix:" + monitor + ",server=on,wait=off");
+            QemuGuest.Builder destination = diskGuest("migrate-" + kind + "-destination", "dst", device, lun)
+                    .args("-incoming", "unix:" + migration);
+            try (QemuGuest.Running s = source.start()) {
+                assertTrue(s.waitForOutput("VT-READY migrate", Duration.ofSeconds(180)),
+                        "the guest never got ready:\n" + s.consoleSoFar());
+                try (QemuGuest.Running d = destination.start();
+                     Monitor hmp = Monitor.connect(monitor, QemuGuest.scaled(Duration.ofSeconds(30)))) {
                     // Let a few rounds run first, so reads land in guest memory while pages are being sent.
-                    assertTrue(src.waitForOutput("round 3 ok", QemuGuest.scaled(Duration.ofSeconds(120))),
-                            src.consoleSoFar());
-                    String started = hmp.run("migrate -d unix:" + migration);
-                    assertTrue(!started.toLowerCase().contains("error"), started);
-                    long deadline = System.nanoTime() + QemuGuest.scaled(Duration.ofSeconds(240)).toNanos();
-                    String status = "";
-                    while (!status.contains("Migration status: completed")) {
-                        assertTrue(!status.contains("Migration status: failed") && System.nanoTime() < deadline,
-                                "migration did not complete: " + status);
-                        Thread.sleep(500);
-                        status = hmp.run("info migrate");
-                    }
-                    QemuGuest.Result r = dst.await();
+                    assertTrue(s.waitForOutput("round 3 ok", Duration.ofSeconds(120)), s.consoleSoFar());
+                    System.out.println(kind + " migration: " + hmp.migrate(migration, Duration.ofSeconds(240)));
+                    d.tell("migrated");
+                    QemuGuest.Result r = d.await();
                     r.assertPassed();
-                    assertTrue(r.console().contains("VT-INFO round 40 ok"), r.console());
+                    Matcher m = ROUNDS.matcher(r.console());
+                    assertTrue(m.find(), r.console());
+                    last = Integer.parseInt(m.group(1));
+                    // Rounds ran on both sides: a round's read may straddle the switch-over.
+                    int lastOnSource = numbers(ROUND, s.consoleSoFar()).stream().max(Integer::compare).orElse(0);
+                    assertTrue(lastOnSource >= 3 && numbers(ROUND, r.console()).contains(lastOnSource + 1),
+                            "the destination went on with round " + (lastOnSource + 1) + ":\n" + r.console());
                 }
             }
         }
@@ -78,7 +117,74 @@ class MigrationGuestTest {
             f.seek(16L << 20);
             f.readFully(counter);
         }
-        assertEquals("VT-ROUND 00000040", new String(counter, StandardCharsets.US_ASCII),
-                "the last round's write, made on the destination, is on the disk");
+        assertEquals("VT-ROUND %08d".formatted(last), new String(counter, StandardCharsets.US_ASCII),
+                "the last round's write, made on the destination, is on the image");
+    }
+
+    @Test
+    void netGuestMovesToAnotherPortWhilePingedAndSentAFile() throws Exception {
+        GuestRequirement.require();
+        String macA = "52:54:00:00:20:01";
+        String macB = "52:54:00:00:20:02";
+        // Link-local addresses: the traffic never leaves our switch.
+        String ipA = "169.254.20.1";
+        String ipB = "169.254.20.2";
+        int mib = 8;
+        Path monitor = dir.resolve("monitor.sock");
+        Path migration = dir.resolve("migration.sock");
+        try (Backend backend = Backend.start(Backend.config(NetGuestTest.port(dir, "mig-a", macA, 1500),
+                NetGuestTest.port(dir, "mig-b-src", macB, 1500), NetGuestTest.port(dir, "mig-b-dst", macB, 1500)))) {
+            QemuGuest.Builder stay = NetGuestTest.guest(dir, "mig-a", macA, ipA, ipB, "stay", 1500)
+                    .script("migrate-net").param("mib", mib).hostChannel(dir.resolve("a-host.sock"));
+            // Source and destination of B differ in their socket, so in the port of ours they use.
+            QemuGuest.Builder moveFrom = NetGuestTest.guest(dir, "mig-b-src", macB, ipB, ipA, "move", 1500)
+                    .script("migrate-net").args("-monitor", "unix:" + monitor + ",server=on,wait=off");
+            QemuGuest.Builder moveTo = NetGuestTest.guest(dir, "mig-b-dst", macB, ipB, ipA, "move", 1500)
+                    .script("migrate-net").args("-incoming", "unix:" + migration);
+            try (QemuGuest.Running b = moveFrom.start(); QemuGuest.Running a = stay.start()) {
+                assertTrue(a.waitForOutput("VT-READY migrate", Duration.ofSeconds(240)),
+                        "guest A never started sending:\n" + a.consoleSoFar() + "\nguest B:\n" + b.consoleSoFar());
+                try (QemuGuest.Running bTo = moveTo.start();
+                     Monitor hmp = Monitor.connect(monitor, QemuGuest.scaled(Duration.ofSeconds(30)))) {
+                    List<Integer> answeredBefore = numbers(PING_OK, a.consoleSoFar());
+                    System.out.println("net migration: " + hmp.migrate(migration, Duration.ofSeconds(240)));
+                    a.tell("migrated");
+                    QemuGuest.Result ra = a.await();
+                    ra.assertPassed(); // before B's result: B waits for a file that may never come
+                    QemuGuest.Result rb = bTo.await();
+                    rb.assertPassed();
+
+                    String sent = NetGuestTest.md5(ra, "sent");
+                    assertEquals(sent, NetGuestTest.md5(rb, "received"), "the file arrived unchanged");
+                    assertTrue(rb.console().contains("received " + (mib << 20) + " bytes"), rb.console());
+
+                    // The ping crossed the migration: answered before it, and answered when sent after
+                    // the host's word that it was over (the guest names the ping then under way).
+                    assertTrue(!answeredBefore.isEmpty(), "no ping answered before the migration:\n" + ra.console());
+                    Matcher over = Pattern.compile("migration is over \\(ping (\\d+) was under way\\)").matcher(ra.console());
+                    assertTrue(over.find(), ra.console());
+                    int under = Integer.parseInt(over.group(1));
+                    List<Integer> answered = numbers(PING_OK, ra.console());
+                    assertTrue(answered.stream().filter(n -> n > under).count() >= 3,
+                            "pings after " + under + " answered: " + answered);
+                    System.out.println("net migration: pings " + numbers(PING_ANY, ra.console()).size() + ", answered "
+                            + answered.size() + ", under way at the end " + under);
+
+                    // B's new port carried the end of the file and B's answers; its old port the start.
+                    JsonObject from = NetGuestTest.stats(backend, "mig-b-src");
+                    JsonObject to = NetGuestTest.stats(backend, "mig-b-dst");
+                    System.out.println("net migration: old port " + from + "\nnew port " + to);
+                    assertTrue(NetGuestTest.counter(from, 0, "bytes") > (mib << 20) / 4, "old port: " + from);
+                    assertTrue(NetGuestTest.counter(to, 0, "bytes") >= 65536, "new port received: " + to);
+                    assertTrue(NetGuestTest.counter(to, 1, "requests") >= 3, "new port sent: " + to);
+                    assertTrue(to.getJsonObject("info").getLong("announcements") >= 1,
+                            "QEMU's SEND_RARP reached the new port: " + to);
+                }
+            }
+        }
+    }
+
+    static List<Integer> numbers(Pattern p, String text) {
+        return p.matcher(text).results().map(r -> Integer.parseInt(r.group(1))).toList();
     }
 }

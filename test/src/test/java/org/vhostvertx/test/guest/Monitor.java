@@ -5,6 +5,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -38,6 +39,38 @@ final class Monitor implements AutoCloseable {
     String run(String command) throws IOException {
         channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
         return readUntilPrompt();
+    }
+
+    /**
+     * Migrates this QEMU's guest to the destination QEMU listening at socket (-incoming
+     * unix:PATH) and polls until the migration completed; fails if it fails, is cancelled or takes
+     * longer than maxWait (times the guests' timeout scale). Returns the last "info migrate" from its status on (times, pages, downtime).
+     */
+    String migrate(Path socket, Duration maxWait) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + QemuGuest.scaled(maxWait).toNanos();
+        // The destination QEMU may still be starting: its socket appears when it listens.
+        while (!Files.exists(socket)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the destination never listened on " + socket);
+            }
+            Thread.sleep(100);
+        }
+        String started = run("migrate -d unix:" + socket);
+        if (started.toLowerCase().contains("error")) {
+            throw new AssertionError("migrate refused: " + started);
+        }
+        while (true) {
+            String status = run("info migrate");
+            if (status.contains("Migration status: completed")) {
+                // Without the echo of the command: QEMU's readline redraws it a key at a time.
+                return status.substring(status.indexOf("Migration status:")).replace("(qemu) ", "").strip();
+            }
+            if (status.contains("Migration status: failed") || status.contains("Migration status: cancelled")
+                    || System.nanoTime() > deadline) {
+                throw new AssertionError("migration did not complete: " + status);
+            }
+            Thread.sleep(200);
+        }
     }
 
     private String readUntilPrompt() throws IOException {

@@ -7,6 +7,9 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,13 +216,16 @@ public final class QemuGuest {
     private final String name;
     private String script;
     private final Map<String, String> params = new LinkedHashMap<>();
-    private final List<String> kernelArgs = new ArrayList<>(List.of("quiet"));
+    // no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer check can miss its
+    // ticks and panic at boot ("IO-APIC + timer doesn't work"); the emulated timer is fine.
+    private final List<String> kernelArgs = new ArrayList<>(List.of("quiet", "no_timer_check"));
     private final List<String> args = new ArrayList<>();
     private int memoryMiB = 256;
     private int smp = 1;
     private Duration timeout = DEFAULT_TIMEOUT;
     private String accel;
     private Path logDir;
+    private Path hostChannel;
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -292,6 +298,17 @@ public final class QemuGuest {
       return this;
     }
 
+    /**
+     * A second serial port, the guest's ttyS1, on a Unix socket QEMU serves at {@code socket}:
+     * {@link Running#tell} writes lines there, and a script reads them with {@code listen_host}
+     * and {@code host_said} (_lib.sh). The host's only way to tell a running guest something, such
+     * as that it has migrated.
+     */
+    public Builder hostChannel(Path socket) {
+      this.hostChannel = Objects.requireNonNull(socket);
+      return this;
+    }
+
     /** Directory for the console log (default {@code <repo>/test/target/guest-logs}). */
     public Builder logDir(Path dir) {
       this.logDir = dir;
@@ -346,6 +363,14 @@ public final class QemuGuest {
           initramfs().toString(),
           "-append",
           kernelCommandLine());
+      if (hostChannel != null) {
+        Collections.addAll(
+            cmd,
+            "-chardev",
+            "socket,id=vthost,path=" + hostChannel + ",server=on,wait=off",
+            "-device",
+            "isa-serial,chardev=vthost");
+      }
       cmd.addAll(args);
       return cmd;
     }
@@ -357,7 +382,7 @@ public final class QemuGuest {
       Files.createDirectories(dir);
       Path log = dir.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + ".log");
       installHook();
-      return new Running(name, cmd, log, scaled(timeout));
+      return new Running(name, cmd, log, scaled(timeout), hostChannel);
     }
 
     /** Starts QEMU and waits for the guest to finish (or the timeout). */
@@ -375,6 +400,10 @@ public final class QemuGuest {
     private final String name;
     private final Path log;
     private final Duration timeout;
+    private final Path hostChannel;
+    /** Guards toGuest; not the console's lock, which the pump thread needs while tell waits. */
+    private final Object channelLock = new Object();
+    private SocketChannel toGuest;
     private final Process process;
     private final Thread pump;
     private final long startNanos;
@@ -384,10 +413,12 @@ public final class QemuGuest {
     private IOException pumpError;
     private Result result;
 
-    private Running(String name, List<String> cmd, Path log, Duration timeout) throws IOException {
+    private Running(String name, List<String> cmd, Path log, Duration timeout, Path hostChannel)
+        throws IOException {
       this.name = name;
       this.log = log;
       this.timeout = timeout;
+      this.hostChannel = hostChannel;
       Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
       w.write("# " + String.join(" ", cmd) + "\n");
       w.flush();
@@ -491,6 +522,35 @@ public final class QemuGuest {
       return true;
     }
 
+    /**
+     * Writes line to the guest's host channel (see {@link Builder#hostChannel}). The connection
+     * stays open until {@link #close}: QEMU reads from it only as fast as the serial port's FIFO
+     * empties, and a closed connection could lose what it has not read yet.
+     */
+    public void tell(String line) throws IOException, InterruptedException {
+      if (hostChannel == null) {
+        throw new IllegalStateException("guest " + name + " has no host channel");
+      }
+      synchronized (channelLock) {
+        long deadline = System.nanoTime() + scaled(Duration.ofSeconds(10)).toNanos();
+        while (toGuest == null) {
+          try {
+            toGuest = SocketChannel.open(UnixDomainSocketAddress.of(hostChannel));
+          } catch (IOException e) {
+            // QEMU creates the socket at start: wait for it
+            if (System.nanoTime() > deadline) {
+              throw e;
+            }
+            Thread.sleep(100);
+          }
+        }
+        ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) {
+          toGuest.write(b);
+        }
+      }
+    }
+
     /** Kills QEMU (SIGKILL) now. */
     public void kill() {
       process.destroyForcibly();
@@ -557,6 +617,15 @@ public final class QemuGuest {
 
     @Override
     public void close() {
+      synchronized (channelLock) {
+        if (toGuest != null) {
+          try {
+            toGuest.close();
+          } catch (IOException e) {
+            // QEMU is going anyway
+          }
+        }
+      }
       if (process.isAlive()) {
         process.destroyForcibly();
         try {

@@ -148,6 +148,19 @@ class NetSwitchTest {
             assertArrayEquals(MAC_A, Arrays.copyOfRange(f, 6, 12));
             assertEquals(0x8035, ((f[12] & 0xff) << 8) | (f[13] & 0xff), "RARP ethertype");
             assertArrayEquals(MAC_A, Arrays.copyOfRange(f, 22, 28), "sender hardware address");
+            assertEquals(1, info("a").getLong("announcements"));
+
+            // A guest that moved from port b to port a: the switch knew its MAC behind b, and the
+            // front end on a announces it. Frames for it must now go to a (before, b's own frame
+            // to it counted as "no destination", the guest being behind the port it came from).
+            byte[] moved = {0x52, 0x54, 0, 0, 0, 0x0c};
+            b.send(BROADCAST, moved, 60, 4);
+            assertArrayEquals(frame(BROADCAST, moved, 60, 4), a.receive(), "the moving guest's last frame on b");
+            System.arraycopy(moved, 0, payload, 0, 6);
+            assertEquals(0, c.sendAcked(19 /* SEND_RARP */, payload));
+            assertArrayEquals(moved, Arrays.copyOfRange(b.receive(), 6, 12), "the announcement from a");
+            b.send(moved, MAC_B, 100, 5);
+            assertArrayEquals(frame(moved, MAC_B, 100, 5), a.receive(), "unicast to the moved guest goes to its new port");
 
             assertEquals(0, c.sendAcked(20 /* NET_SET_MTU */, VhostUserClient.u64(4000)));
             assertEquals(4000, info("a").getInteger("mtu"));
