@@ -6,6 +6,7 @@ import org.vhostvertx.device.ConfigFields;
 import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.DeviceException;
 import org.vhostvertx.device.DeviceSpec;
+import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 import org.vhostvertx.storage.Sizes;
@@ -106,8 +107,26 @@ public final class ScsiDevice implements VirtioDevice {
     public DeviceSpec spec() {
         // No CONFIG protocol feature: QEMU's vhost-user-scsi keeps the config space itself (and warns
         // when a back end offers it); GET_CONFIG still answers for front ends that ask.
-        return new DeviceSpec(VirtioScsi.DEVICE_ID, VirtioScsi.F_HOTPLUG | VirtioScsi.F_CHANGE, 0,
-                VirtioScsi.FIRST_REQUEST_QUEUE + requestQueues, MAX_QUEUE_SIZE, SEG_MAX + 2);
+        //
+        // INFLIGHT_SHMFD: a restarted back end resumes the requests that were in flight, on every
+        // queue. Control and request commands are each taken and returned within one round, so the
+        // region holds only what a kill interrupted, and those are served again: the commands are
+        // idempotent (a WRITE writes the same bytes again). The event queue pops a driver's buffer only
+        // once it has an event for it; the buffers the driver leaves waiting stay in the ring, not in
+        // the region, so a restart neither reports an event for them nor loses them. A buffer taken
+        // for an event the kill interrupted is resubmitted and waits, unfilled, for the next event.
+        //
+        // Not carried over, since it lives only in this process: events not yet delivered (lun-add,
+        // lun-remove, lun-resize; and LUNs those actions added or removed: a restart serves the
+        // configured ones), unit attentions not yet reported, and a write-cache setting changed by
+        // MODE SELECT. Each LUN starts again with its power-on unit attention (29/00), so the
+        // initiator hears, in SCSI's own way, that the mode parameters are back to their defaults; a
+        // resubmitted command may get it instead of running, and the initiator retries, as it does
+        // after any reset. There are no reservations (RESERVE, PERSISTENT RESERVE OUT are refused) and
+        // no task outlives its round, so nothing else is lost.
+        return new DeviceSpec(VirtioScsi.DEVICE_ID, VirtioScsi.F_HOTPLUG | VirtioScsi.F_CHANGE,
+                ProtocolFeatures.INFLIGHT_SHMFD, VirtioScsi.FIRST_REQUEST_QUEUE + requestQueues, MAX_QUEUE_SIZE,
+                SEG_MAX + 2);
     }
 
     @Override

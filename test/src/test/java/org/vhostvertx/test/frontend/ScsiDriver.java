@@ -56,17 +56,36 @@ public final class ScsiDriver {
 
     /** Queues READ(16) or WRITE(16) of len bytes at lba of LUN 0 using the slot's buffers (no kick). */
     public void submit(Slot s, boolean write, long lba, int len) {
-        ByteBuffer h = ByteBuffer.allocate(REQ_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        h.put(lun(0)).putLong(++tag).put((byte) 0).put((byte) 0).put((byte) 0);
-        h.order(ByteOrder.BIG_ENDIAN).put((byte) (write ? 0x8a : 0x88)).put((byte) 0).putLong(lba)
-                .putInt(len / 512).put((byte) 0).put((byte) 0);
-        ram.write(s.header, h.array());
+        ram.write(s.header, rw16(++tag, write, lba, len / 512));
         ram.write(s.response + 10, new byte[]{0x7f, 0x7f});
         s.id = write
                 ? queue.ring.add(DriverRing.Buf.in(s.header, REQ_HEADER), DriverRing.Buf.in(s.data, len),
                 DriverRing.Buf.out(s.response, RESP_SIZE))
                 : queue.ring.add(DriverRing.Buf.in(s.header, REQ_HEADER), DriverRing.Buf.out(s.response, RESP_SIZE),
                 DriverRing.Buf.out(s.data, len));
+    }
+
+    /** The request header (lun, id, task attributes, cdb) of READ(16) or WRITE(16) of blocks at lba of LUN 0. */
+    public static byte[] rw16(long tag, boolean write, long lba, int blocks) {
+        byte[] cdb = ByteBuffer.allocate(16).put((byte) (write ? 0x8a : 0x88)).put((byte) 0).putLong(lba)
+                .putInt(blocks).array();
+        return header(lun(0), tag, cdb);
+    }
+
+    /** A request header: the lun field, the id tag, simple task attribute, prio and crn 0, and the cdb. */
+    public static byte[] header(byte[] lunField, long tag, byte[] cdb) {
+        ByteBuffer h = ByteBuffer.allocate(REQ_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(lunField).putLong(tag).put((byte) 0).put((byte) 0).put((byte) 0).put(cdb, 0, Math.min(cdb.length, 32));
+        return h.array();
+    }
+
+    /** Reads a response area of RESP_SIZE bytes (virtio 1.2 §5.6.6.1) the device returned with usedLength. */
+    public static Response response(byte[] area, int usedLength, byte[] dataIn) {
+        ByteBuffer r = ByteBuffer.wrap(area).order(ByteOrder.LITTLE_ENDIAN);
+        int senseLen = r.getInt(0);
+        byte[] sense = new byte[Math.min(senseLen, 96)];
+        r.get(12, sense);
+        return new Response(usedLength, r.get(11) & 0xff, r.get(10) & 0xff, senseLen, r.getInt(4), sense, dataIn);
     }
 
     private final FrontEnd.Queue queue;
@@ -102,9 +121,7 @@ public final class ScsiDriver {
         if (out.length > capacity || inLength > capacity) {
             throw new IllegalArgumentException("data larger than the driver's buffers");
         }
-        ByteBuffer h = ByteBuffer.allocate(REQ_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        h.put(lunField).putLong(++tag).put((byte) 0).put((byte) 0).put((byte) 0).put(cdb, 0, Math.min(cdb.length, 32));
-        ram.write(header, h.array());
+        ram.write(header, header(lunField, ++tag, cdb));
         ram.write(response, new byte[RESP_SIZE]);
         List<DriverRing.Buf> bufs = new ArrayList<>();
         bufs.add(DriverRing.Buf.in(header, REQ_HEADER));
@@ -123,11 +140,6 @@ public final class ScsiDriver {
         if (u.id() != id) {
             throw new IOException("completion of " + u.id() + " while waiting for " + id);
         }
-        ByteBuffer r = ByteBuffer.wrap(ram.read(response, RESP_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
-        int senseLen = r.getInt(0);
-        byte[] sense = new byte[Math.min(senseLen, 96)];
-        r.get(12, sense);
-        return new Response(u.len(), r.get(11) & 0xff, r.get(10) & 0xff, senseLen, r.getInt(4), sense,
-                inLength > 0 ? ram.read(dataIn, inLength) : new byte[0]);
+        return response(ram.read(response, RESP_SIZE), u.len(), inLength > 0 ? ram.read(dataIn, inLength) : new byte[0]);
     }
 }
