@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** QEMU's human monitor (HMP) on a Unix socket: a command in, its text out. */
 final class Monitor implements AutoCloseable {
@@ -47,6 +49,56 @@ final class Monitor implements AutoCloseable {
      * longer than maxWait (times the guests' timeout scale). Returns the last "info migrate" from its status on (times, pages, downtime).
      */
     String migrate(Path socket, Duration maxWait) throws IOException, InterruptedException {
+        start(socket, maxWait);
+        return awaitCompleted(maxWait);
+    }
+
+    /**
+     * Starts migrating to socket with a downtime limit of 1 ms, which keeps QEMU iterating while the
+     * guest writes memory, and returns once QEMU has sent the whole guest RAM once and synchronised
+     * the dirty bitmap again (dirty sync count 2 or more): from then on a page written into guest
+     * memory reaches the destination only if it is marked dirty. The caller holds the migration
+     * there (stopping the destination, so the stream stalls) and lets it go with {@link #release}.
+     */
+    void startIterating(Path socket, Duration maxWait) throws IOException, InterruptedException {
+        setParameter("downtime-limit 1");
+        start(socket, maxWait);
+        long deadline = System.nanoTime() + QemuGuest.scaled(maxWait).toNanos();
+        while (true) {
+            String status = run("info migrate");
+            Matcher sync = DIRTY_SYNC.matcher(status);
+            if (status.contains("Migration status: active") && sync.find() && Integer.parseInt(sync.group(1)) >= 2) {
+                return;
+            }
+            if (!status.contains("Migration status: active") && !status.contains("Migration status: setup")
+                    || System.nanoTime() > deadline) {
+                throw new AssertionError("the migration is not iterating: " + status);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Whether the migration still iterates (neither completed nor failed). */
+    boolean active() throws IOException {
+        return run("info migrate").contains("Migration status: active");
+    }
+
+    /** Lets a migration started by {@link #startIterating} complete, and polls until it has; returns as {@link #migrate}. */
+    String release(Duration maxWait) throws IOException, InterruptedException {
+        setParameter("downtime-limit 300");
+        return awaitCompleted(maxWait);
+    }
+
+    private static final Pattern DIRTY_SYNC = Pattern.compile("dirty sync count: (\\d+)");
+
+    private void setParameter(String parameterAndValue) throws IOException {
+        String out = run("migrate_set_parameter " + parameterAndValue);
+        if (out.toLowerCase().contains("error")) {
+            throw new AssertionError("migrate_set_parameter " + parameterAndValue + ": " + out);
+        }
+    }
+
+    private void start(Path socket, Duration maxWait) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + QemuGuest.scaled(maxWait).toNanos();
         // The destination QEMU may still be starting: its socket appears when it listens.
         while (!Files.exists(socket)) {
@@ -59,6 +111,10 @@ final class Monitor implements AutoCloseable {
         if (started.toLowerCase().contains("error")) {
             throw new AssertionError("migrate refused: " + started);
         }
+    }
+
+    private String awaitCompleted(Duration maxWait) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + QemuGuest.scaled(maxWait).toNanos();
         while (true) {
             String status = run("info migrate");
             if (status.contains("Migration status: completed")) {
