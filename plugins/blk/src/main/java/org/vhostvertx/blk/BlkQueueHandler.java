@@ -1,13 +1,10 @@
 package org.vhostvertx.blk;
 
-import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.linux.Linux;
-import org.vhostvertx.storage.ChainIo;
+import org.vhostvertx.storage.DiskQueueHandler;
 import org.vhostvertx.storage.ImageStore;
 import org.vhostvertx.storage.IoRequest;
 import org.vhostvertx.virtq.DescriptorChain;
-import org.vhostvertx.virtq.Virtqueue;
-import org.vhostvertx.worker.QueueCounters;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Serves one blk request queue (virtio 1.2 §5.2.6): a 16-byte header, data, and a status byte.
  * Data moves between the store and guest memory with no copy in between, through the queue's
- * {@link ChainIo}: with io_uring, reads, writes and flushes are submitted and many are in flight
+ * {@link org.vhostvertx.storage.ChainIo}: with io_uring, reads, writes and flushes are submitted and many are in flight
  * at once (up to {@link #DEPTH}); each finishes on this worker when its completion arrives, in any
  * order, and only then gets its status and goes back to the driver. Without io_uring they run to
  * their end here. GET_ID, DISCARD and WRITE_ZEROES are answered at once: the first moves no disk
@@ -25,7 +22,7 @@ import java.nio.charset.StandardCharsets;
  * data transfers. A request the driver got wrong is answered with its status, never by breaking
  * the queue; only a broken ring does that.
  */
-final class BlkQueueHandler implements QueueHandler {
+final class BlkQueueHandler extends DiskQueueHandler {
 
     static final int T_IN = 0;
     static final int T_OUT = 1;
@@ -42,11 +39,8 @@ final class BlkQueueHandler implements QueueHandler {
     private static final int HEADER = 16;
     private static final int SEGMENT = 16;
     private static final int ID_BYTES = 20;
-    /** Requests started per round before the worker looks at its other queues. */
-    private static final int BUDGET = 64;
 
     private final BlkDevice device;
-    private final int index;
     private final ImageStore store;
     private final int fd;
     private final Arena arena = Arena.ofAuto();
@@ -54,80 +48,17 @@ final class BlkQueueHandler implements QueueHandler {
     /** Per request slot: the type and data length of the request it serves. */
     private final int[] types = new int[DEPTH];
     private final long[] lengths = new long[DEPTH];
-    /** Made on the worker at the first round, so a queue that never runs holds no io_uring. */
-    private ChainIo io;
-    private Virtqueue queue;
-    private QueueCounters counters;
-    private boolean stopped;
 
     BlkQueueHandler(BlkDevice device, int index) {
+        super(device.context(), index, DEPTH, device::engine);
         this.device = device;
-        this.index = index;
         this.store = device.store();
         this.fd = store.fd();
     }
 
-    @Override
-    public boolean process(Virtqueue queue, QueueCounters counters) {
-        this.queue = queue;
-        this.counters = counters;
-        if (io == null) {
-            open();
-        }
-        boolean finished = io.complete();
-        int started = 0;
-        while (started < BUDGET) {
-            IoRequest r = io.take();
-            if (r == null) {
-                // Every slot is in flight: the rest waits in the ring until completions free some.
-                break;
-            }
-            if (!queue.pop(r.chain())) {
-                io.giveBack(r);
-                break;
-            }
-            started++;
-            start(r);
-        }
-        io.submit();
-        return finished || started > 0;
-    }
-
-    private void open() {
-        io = ChainIo.open(DEPTH, this::finished);
-        device.engine(io.engine());
-        if (io.eventFd() >= 0) {
-            // Completions wake the worker while it sleeps; each round takes them anyway.
-            ChainIo engine = io;
-            device.context().watch(index, engine.eventFd(), engine::clearWakeups, () -> { });
-        }
-    }
-
-    @Override
-    public boolean wantsBuffers() {
-        return io == null || io.hasRoom();
-    }
-
-    @Override
-    public void quiesce(Virtqueue queue, QueueCounters counters) {
-        this.queue = queue;
-        this.counters = counters;
-        if (io != null) {
-            io.drain();
-        }
-    }
-
-    @Override
-    public void stopped() {
-        // A broken queue takes no buffers back: what finishes now only has to end before its memory goes.
-        stopped = true;
-        if (io != null) {
-            io.close();
-        }
-    }
-
     /** Starts the popped request, or answers it at once. */
-    private void start(IoRequest r) {
+    @Override
+    protected void start(IoRequest r) {
         DescriptorChain chain = r.chain();
         long writable = chain.writableLength();
         if (writable < 1 || chain.readableLength() < HEADER) {
@@ -176,10 +107,8 @@ final class BlkQueueHandler implements QueueHandler {
     }
 
     /** A read, write or flush finished (result: bytes moved, or -errno; 0 for a flush). */
-    private void finished(IoRequest r, long result) {
-        if (stopped) {
-            return;
-        }
+    @Override
+    protected void finished(IoRequest r, long result) {
         long len = lengths[r.index()];
         boolean ok = types[r.index()] == T_FLUSH ? result == 0 : result == len;
         long moved = ok ? len : 0;

@@ -57,8 +57,18 @@ class LargeIoGuestTest {
 
     @Test
     void scsiDisks() throws Exception {
-        run("scsi", false, (ring, i) -> List.of("-device", "vhost-user-scsi-pci,chardev=c" + i + ",num_queues=1,virtqueue_size="
-                + ring.size() + (ring.packed() ? ",packed=on" : "")));
+        run("scsi", false, LargeIoGuestTest::scsiDevice);
+    }
+
+    /** LUNs on image files opened O_DIRECT, READ and WRITE through io_uring. */
+    @Test
+    void scsiDisksDirect() throws Exception {
+        run("scsi", true, LargeIoGuestTest::scsiDevice);
+    }
+
+    private static List<String> scsiDevice(Ring ring, int i) {
+        return List.of("-device", "vhost-user-scsi-pci,chardev=c" + i + ",num_queues=1,virtqueue_size=" + ring.size()
+                + (ring.packed() ? ",packed=on" : ""));
     }
 
     interface DeviceArgs {
@@ -110,7 +120,8 @@ class LargeIoGuestTest {
             assertEquals(layout, started.get(ring.id(type)), "the ring Linux used for " + ring.id(type));
             if (direct) {
                 JsonObject i = info.get(ring.id(type));
-                assertEquals(true, i.getBoolean("direct"), ring.id(type) + " " + i);
+                JsonObject disk = type.equals("blk") ? i : i.getJsonArray("luns").getJsonObject(0);
+                assertEquals(true, disk.getBoolean("direct"), ring.id(type) + " " + i);
                 assertEquals("io_uring", i.getString("io"), ring.id(type) + " " + i);
             }
         }
