@@ -25,6 +25,7 @@ class BlkConfigurationTest {
             "blockSize | 1024 | \"blockSize\"",
             "serial | \"a serial that is far too long\" | \"serial\"",
             "ram | 1 | \"ram\"",
+            "direct | \"on\" | \"direct\"",
     })
     void blkFieldsAreChecked(String field, String json, String named) throws Exception {
         JsonObject device = new JsonObject().put("id", "disk0").put("type", "blk")
@@ -34,5 +35,14 @@ class BlkConfigurationTest {
         String message = Start.refusal(config).orElseThrow(() -> new AssertionError("started with " + config));
         assertTrue(message.startsWith("configuration refused: devices[0] (\"disk0\")"), message);
         assertTrue(message.contains(named), message);
+    }
+
+    @org.junit.jupiter.api.Test
+    void directIsForImageFilesNotRamDisks() throws Exception {
+        JsonObject device = new JsonObject().put("id", "disk0").put("type", "blk")
+                .put("socket", dir.resolve("d.sock").toString()).put("ram", true).put("size", "1M").put("direct", true);
+        String message = Start.refusal(new JsonObject().put("devices", new JsonArray().add(device)))
+                .orElseThrow(() -> new AssertionError("a direct RAM disk started"));
+        assertTrue(message.contains("\"direct\": true applies to an image file"), message);
     }
 }

@@ -30,6 +30,16 @@ public interface QueueHandler {
         return true;
     }
 
+    /**
+     * Finishes every request the handler still holds (I/O it started and the kernel has not
+     * completed), waiting for them, and pushes their buffers. The worker calls it before the queue
+     * is parked, so the base the front end reads counts them and no I/O into guest memory outlives
+     * the queue, and before the queue's memory changes, so no I/O uses a region about to be
+     * unmapped. A handler that finishes every request within its round has nothing to do.
+     */
+    default void quiesce(Virtqueue queue, QueueCounters counters) {
+    }
+
     /** The queue left its worker (stopped, reset or broken). Called on the worker thread. */
     default void stopped() {
     }

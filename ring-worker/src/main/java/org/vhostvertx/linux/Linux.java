@@ -57,6 +57,8 @@ public final class Linux {
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0x40;
     public static final int O_CLOEXEC = 0x80000;
+    /** x86-64's O_DIRECT: transfers bypass the page cache and need aligned buffers, offsets and lengths. */
+    public static final int O_DIRECT = 0x4000;
 
     public static final int FALLOC_FL_KEEP_SIZE = 0x1;
     public static final int FALLOC_FL_PUNCH_HOLE = 0x2;
@@ -73,6 +75,11 @@ public final class Linux {
     public static final int ENOENT = 2;
     public static final int ECONNREFUSED = 111;
     public static final int EOPNOTSUPP = 95;
+    public static final int EIO = 5;
+    public static final int EBUSY = 16;
+    public static final int EBADF = 9;
+    public static final int EINVAL = 22;
+    public static final int ENOSYS = 38;
 
     /** sizeof(struct epoll_event) on x86_64: the struct is packed (u32 events, u64 data). */
     public static final int EPOLL_EVENT_SIZE = 12;
@@ -117,6 +124,11 @@ public final class Linux {
     private static final MethodHandle LSEEK = fn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
     private static final MethodHandle IOCTL = fn("ioctl", JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
     private static final MethodHandle WRITEV = fn("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    /** syscall(2), for the calls glibc has no wrapper for (io_uring); variadic after the number. */
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                    JAVA_LONG), Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    private static final MethodHandle STATX = fn("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
     /** fcntl with a struct flock argument (fcntl is variadic: the third argument is the variadic one). */
     private static final MethodHandle FCNTL_LOCK = LINKER.downcallHandle(LIBC.find("fcntl").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2),
@@ -502,6 +514,59 @@ public final class Linux {
             flock.set(JAVA_LONG, 16, len);
             int rc = (int) FCNTL_LOCK.invokeExact(c, fd, F_OFD_SETLK, flock);
             return rc < 0 ? -errno(c) : 0;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- io_uring and statx ----------------------------------------------------------------
+
+    private static final long SYS_IO_URING_SETUP = 425;
+    private static final long SYS_IO_URING_ENTER = 426;
+    private static final long SYS_IO_URING_REGISTER = 427;
+
+    private static long trySyscall(long number, long a, long b, long c, long d, long e, long f) {
+        MemorySegment cap = CAPTURE.get();
+        try {
+            return orErrno((long) SYSCALL.invokeExact(cap, number, a, b, c, d, e, f), cap);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** io_uring_setup(entries, params); returns the ring's fd or -errno. */
+    public static int tryIoUringSetup(int entries, MemorySegment params) {
+        return (int) trySyscall(SYS_IO_URING_SETUP, entries, params.address(), 0, 0, 0, 0);
+    }
+
+    /** io_uring_enter(fd, toSubmit, minComplete, flags, NULL, 0); returns SQEs consumed or -errno. */
+    public static int tryIoUringEnter(int fd, int toSubmit, int minComplete, int flags) {
+        return (int) trySyscall(SYS_IO_URING_ENTER, fd, toSubmit, minComplete, flags, 0, 0);
+    }
+
+    /** io_uring_register(fd, opcode, arg, nrArgs); returns the result or -errno. */
+    public static int tryIoUringRegister(int fd, int opcode, MemorySegment arg, int nrArgs) {
+        return (int) trySyscall(SYS_IO_URING_REGISTER, fd, opcode, arg.address(), nrArgs, 0, 0);
+    }
+
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_DIOALIGN = 0x2000;
+
+    /**
+     * The alignment O_DIRECT needs on fd, as {memory, file offset} (statx's STATX_DIOALIGN, Linux
+     * 6.1), or null when the file system does not say; {0, 0} when it does not support O_DIRECT.
+     */
+    public static int[] directIoAlignment(int fd) {
+        MemorySegment c = CAPTURE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment stx = a.allocate(256, 8);
+            int rc = (int) STATX.invokeExact(c, fd, a.allocateFrom(""), AT_EMPTY_PATH, STATX_DIOALIGN, stx);
+            check("statx", rc, c);
+            // struct statx: stx_mask at 0, stx_dio_mem_align at 152, stx_dio_offset_align at 156.
+            if ((stx.get(JAVA_INT, 0) & STATX_DIOALIGN) == 0) {
+                return null;
+            }
+            return new int[]{stx.get(JAVA_INT, 152), stx.get(JAVA_INT, 156)};
         } catch (Throwable t) {
             throw unexpected(t);
         }

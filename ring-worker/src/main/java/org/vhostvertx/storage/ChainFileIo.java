@@ -5,24 +5,28 @@ import org.vhostvertx.virtq.DescriptorChain;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Moves bytes between a file and a descriptor chain's guest buffers with preadv/pwritev on the
- * guest's pages: no copy in between. One per queue handler (it owns an iovec array).
+ * guest's pages: no copy in between (except guest buffers O_DIRECT cannot take, see
+ * {@link DirectIo}). One per queue handler (it owns an iovec array). Synchronous: the calling
+ * worker waits for the disk.
  */
 public final class ChainFileIo {
 
     /** IOV_MAX: more pieces are moved in further calls. */
-    private static final int MAX_IOV = 1024;
+    static final int MAX_IOV = 1024;
 
     private final MemorySegment iov = Arena.ofAuto().allocate((long) MAX_IOV * Linux.IOVEC_SIZE, 8);
+    private MemorySegment bounce;
 
     /**
      * Reads len bytes of fd at fileOffset into the chain's writable part at pos. Returns the bytes
      * read, fewer at the end of the file, or -errno.
      */
     public long read(DescriptorChain chain, int fd, long fileOffset, long pos, long len) {
-        return transfer(true, chain, fd, fileOffset, pos, len);
+        return transfer(true, chain, fd, 0, fileOffset, pos, len);
     }
 
     /**
@@ -30,13 +34,49 @@ public final class ChainFileIo {
      * written (fewer only if the file refused more without an error), or -errno.
      */
     public long write(DescriptorChain chain, int fd, long fileOffset, long pos, long len) {
-        return transfer(false, chain, fd, fileOffset, pos, len);
+        return transfer(false, chain, fd, 0, fileOffset, pos, len);
     }
 
-    private long transfer(boolean read, DescriptorChain chain, int fd, long fileOffset, long pos, long len) {
+    /** As {@link #read(DescriptorChain, int, long, long, long)} on store, within its O_DIRECT alignment. */
+    public long read(DescriptorChain chain, ImageStore store, long fileOffset, long pos, long len) {
+        return read(chain, store.fd(), store.directAlignment(), fileOffset, pos, len);
+    }
+
+    /** As {@link #write(DescriptorChain, int, long, long, long)} on store, within its O_DIRECT alignment. */
+    public long write(DescriptorChain chain, ImageStore store, long fileOffset, long pos, long len) {
+        return write(chain, store.fd(), store.directAlignment(), fileOffset, pos, len);
+    }
+
+    /** A read on an fd opened O_DIRECT with this alignment (0: not direct); see {@link ImageStore#directAlignment()}. */
+    public long read(DescriptorChain chain, int fd, int alignment, long fileOffset, long pos, long len) {
+        return transfer(true, chain, fd, alignment, fileOffset, pos, len);
+    }
+
+    /** A write on an fd opened O_DIRECT with this alignment (0: not direct). */
+    public long write(DescriptorChain chain, int fd, int alignment, long fileOffset, long pos, long len) {
+        return transfer(false, chain, fd, alignment, fileOffset, pos, len);
+    }
+
+    private long transfer(boolean read, DescriptorChain chain, int fd, int alignment, long fileOffset, long pos,
+                          long len) {
         long done = 0;
+        boolean bounced = false;
         while (done < len) {
-            int k = chain.iovecs(read, pos + done, len - done, iov, MAX_IOV);
+            int k = 0;
+            if (!bounced) {
+                k = chain.iovecs(read, pos + done, len - done, iov, MAX_IOV);
+                bounced = !DirectIo.aligned(iov, k, fileOffset + done, alignment);
+            }
+            if (bounced) {
+                // O_DIRECT refuses these guest buffers: move the rest through our aligned buffer.
+                long n = Math.min(len - done, bounce(alignment).byteSize());
+                if (!read) {
+                    chain.read(pos + done, bounce, 0, n);
+                }
+                iov.set(ValueLayout.JAVA_LONG, 0, bounce.address());
+                iov.set(ValueLayout.JAVA_LONG, 8, n);
+                k = 1;
+            }
             long rc = read ? Linux.tryPreadv(fd, iov, k, fileOffset + done)
                     : Linux.tryPwritev(fd, iov, k, fileOffset + done);
             if (rc == -Linux.EINTR) {
@@ -48,8 +88,18 @@ public final class ChainFileIo {
             if (rc == 0) {
                 return done;
             }
+            if (bounced && read) {
+                chain.write(pos + done, bounce, 0, rc);
+            }
             done += rc;
         }
         return done;
+    }
+
+    private MemorySegment bounce(int alignment) {
+        if (bounce == null) {
+            bounce = DirectIo.bounceBuffer(alignment);
+        }
+        return bounce;
     }
 }

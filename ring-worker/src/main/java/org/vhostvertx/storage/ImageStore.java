@@ -17,11 +17,14 @@ public final class ImageStore implements AutoCloseable {
     private final int fd;
     private volatile long size;
     private final String description;
+    /** The O_DIRECT alignment of offsets, buffers and lengths; 0 when the image is not opened direct. */
+    private final int directAlignment;
 
-    private ImageStore(int fd, long size, String description) {
+    private ImageStore(int fd, long size, String description, int directAlignment) {
         this.fd = fd;
         this.size = size;
         this.description = description;
+        this.directAlignment = directAlignment;
     }
 
     /**
@@ -43,6 +46,15 @@ public final class ImageStore implements AutoCloseable {
      * on it; one already held elsewhere refuses the open, naming the image.
      */
     public static ImageStore file(Path path, long configuredSize, boolean readOnly, boolean locking) {
+        return file(path, configuredSize, readOnly, locking, false);
+    }
+
+    /**
+     * As {@link #file(Path, long, boolean, boolean)}; with direct, the image is opened O_DIRECT
+     * (QEMU's cache.direct=on): no page cache of the host between the guest and the disk. The file
+     * system must take O_DIRECT with 512-byte file offsets, as a disk of 512-byte sectors needs.
+     */
+    public static ImageStore file(Path path, long configuredSize, boolean readOnly, boolean locking, boolean direct) {
         try {
             boolean exists = Files.exists(path);
             if (!exists) {
@@ -58,7 +70,20 @@ public final class ImageStore implements AutoCloseable {
                 }
             }
             int flags = (readOnly ? Linux.O_RDONLY : Linux.O_RDWR | Linux.O_CREAT) | Linux.O_CLOEXEC;
-            int fd = Linux.open(path.toString(), flags, 0600);
+            int fd;
+            try {
+                fd = Linux.open(path.toString(), flags | (direct ? Linux.O_DIRECT : 0), 0600);
+            } catch (LinuxException e) {
+                if (direct && e.errno() == Linux.EINVAL) {
+                    throw new DeviceException("image " + path + ": its file system does not support O_DIRECT "
+                            + "(\"direct\": true)", e);
+                }
+                throw e;
+            }
+            int alignment = 0;
+            if (direct) {
+                alignment = directAlignment(fd, path);
+            }
             if (!readOnly && locking) {
                 int rc = Linux.tryOfdLock(fd, Linux.F_WRLCK, WRITE_LOCK_BYTE, 1);
                 if (rc != 0) {
@@ -76,7 +101,7 @@ public final class ImageStore implements AutoCloseable {
                 Linux.close(fd);
                 throw new DeviceException("image " + path + " has " + size + " bytes; a disk needs at least 512");
             }
-            return new ImageStore(fd, size - size % 512, path.toString());
+            return new ImageStore(fd, size - size % 512, path.toString(), alignment);
         } catch (IOException e) {
             throw new DeviceException("image " + path + ": " + e.getMessage(), e);
         } catch (LinuxException e) {
@@ -90,7 +115,30 @@ public final class ImageStore implements AutoCloseable {
         }
         int fd = Linux.memfdCreate("vhost-vertx-ram-disk", Linux.MFD_CLOEXEC);
         Linux.ftruncate(fd, size);
-        return new ImageStore(fd, size - size % 512, "ram");
+        return new ImageStore(fd, size - size % 512, "ram", 0);
+    }
+
+    /** The alignment direct I/O on fd needs, at least 512; refuses a file whose offsets need more. */
+    private static int directAlignment(int fd, Path path) {
+        int[] dio = Linux.directIoAlignment(fd);
+        if (dio == null) {
+            return 512;
+        }
+        if (dio[1] == 0) {
+            Linux.close(fd);
+            throw new DeviceException("image " + path + ": its file system does not support O_DIRECT (\"direct\": true)");
+        }
+        if (dio[1] > 512) {
+            Linux.close(fd);
+            throw new DeviceException("image " + path + ": O_DIRECT there needs " + dio[1] + "-byte aligned offsets; "
+                    + "\"direct\": true needs a file system that takes 512");
+        }
+        return Math.max(512, dio[0]);
+    }
+
+    /** The alignment O_DIRECT needs of offsets, buffers and lengths; 0 when the image is not direct. */
+    public int directAlignment() {
+        return directAlignment;
     }
 
     public int fd() {

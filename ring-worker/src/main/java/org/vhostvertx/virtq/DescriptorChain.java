@@ -53,6 +53,11 @@ public final class DescriptorChain {
         return ringSlots;
     }
 
+    /** How many pieces (iovecs) the chain has, readable and writable together. */
+    public int pieces() {
+        return count;
+    }
+
     public long readableLength() {
         return readableLength;
     }

@@ -96,6 +96,11 @@ public final class QueueRunner {
         counters.inFlight(queue.inFlight());
     }
 
+    /** Has the handler finish what it holds in flight (see QueueHandler.quiesce); on the worker. */
+    public void quiesce() {
+        handler.quiesce(queue, counters);
+    }
+
     void call() {
         int fd = callFd;
         if (fd >= 0) {

@@ -236,6 +236,7 @@ public final class RingWorker implements AutoCloseable {
                 if (!runner.broken()) {
                     // Completed buffers must reach the driver before the ring changes hands.
                     try {
+                        runner.quiesce();
                         if (runner.queue().publish()) {
                             runner.call();
                         }

@@ -2,6 +2,7 @@ package org.vhostvertx.blk;
 
 import org.vhostvertx.storage.ImageStore;
 import org.vhostvertx.storage.Sizes;
+import org.vhostvertx.uring.IoUringSupport;
 
 import io.vertx.core.json.JsonObject;
 import org.vhostvertx.device.DeviceContext;
@@ -31,6 +32,8 @@ public final class BlkDevice implements VirtioDevice {
     private final int blockSize;
     private final String serial;
     private volatile boolean writeback = true;
+    /** How the queues move data: "io_uring", or "sync: " and why not (for stats). */
+    private volatile String engine;
 
     BlkDevice(DeviceContext context, ImageStore store, boolean readOnly, int queues, int blockSize, String serial) {
         this.context = context;
@@ -39,6 +42,8 @@ public final class BlkDevice implements VirtioDevice {
         this.queues = queues;
         this.blockSize = blockSize;
         this.serial = serial;
+        String unavailable = IoUringSupport.unavailableReason();
+        this.engine = unavailable == null ? "io_uring" : "sync: " + unavailable;
     }
 
     @Override
@@ -72,7 +77,7 @@ public final class BlkDevice implements VirtioDevice {
 
     @Override
     public QueueHandler queueHandler(int index, long features) {
-        return new BlkQueueHandler(this, features);
+        return new BlkQueueHandler(this, index);
     }
 
     @Override
@@ -131,6 +136,15 @@ public final class BlkDevice implements VirtioDevice {
         return writeback;
     }
 
+    DeviceContext context() {
+        return context;
+    }
+
+    /** A queue's engine, as it was set up (a queue may fall back alone, e.g. out of descriptors). */
+    void engine(String engine) {
+        this.engine = engine;
+    }
+
     String serial() {
         return serial;
     }
@@ -138,7 +152,8 @@ public final class BlkDevice implements VirtioDevice {
     @Override
     public JsonObject describe() {
         return new JsonObject().put("image", store.description()).put("size", store.size())
-                .put("readOnly", readOnly).put("writeback", writeback).put("queues", queues);
+                .put("readOnly", readOnly).put("writeback", writeback).put("queues", queues)
+                .put("direct", store.directAlignment() != 0).put("io", engine);
     }
 
     @Override

@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * Makes blk devices from configuration: {@code "image"} (a raw file, created sparse at
  * {@code "size"} if absent) or {@code "ram": true} with a {@code "size"}; {@code "readOnly"},
- * {@code "queues"}, {@code "blockSize"} (512 or 4096), {@code "serial"} (GET_ID, 20 bytes at most).
+ * {@code "locking"}, {@code "direct"} (O_DIRECT), {@code "queues"}, {@code "blockSize"} (512 or 4096),
+ * {@code "serial"} (GET_ID, 20 bytes at most).
  */
 public final class BlkDeviceFactory implements DeviceFactory {
 
@@ -28,7 +29,7 @@ public final class BlkDeviceFactory implements DeviceFactory {
 
     @Override
     public Optional<Set<String>> deviceFields() {
-        return Optional.of(Set.of("image", "ram", "size", "readOnly", "locking", "queues", "blockSize", "serial"));
+        return Optional.of(Set.of("image", "ram", "size", "readOnly", "locking", "direct", "queues", "blockSize", "serial"));
     }
 
     @Override
@@ -56,13 +57,17 @@ public final class BlkDeviceFactory implements DeviceFactory {
             if (size < 0) {
                 throw new DeviceException("a RAM disk needs \"size\"");
             }
+            if (ConfigFields.bool(config, "direct")) {
+                throw new DeviceException("\"direct\": true applies to an image file, not to \"ram\": true");
+            }
             store = ImageStore.ram(size);
         } else {
             Object image = config.getValue("image");
             if (!(image instanceof String path) || path.isBlank()) {
                 throw new DeviceException("\"image\" must be the path of a raw image file (or set \"ram\": true)");
             }
-            store = ImageStore.file(Path.of(path), size, readOnly, ConfigFields.bool(config, null, "locking", true));
+            store = ImageStore.file(Path.of(path), size, readOnly, ConfigFields.bool(config, null, "locking", true),
+                    ConfigFields.bool(config, "direct"));
         }
         return new BlkDevice(context, store, readOnly, queues, blockSize, serial);
     }

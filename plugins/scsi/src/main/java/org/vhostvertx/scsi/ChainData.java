@@ -19,6 +19,8 @@ final class ChainData implements DataBuffer {
     private DescriptorChain chain;
     private long start;
     private long length;
+    /** The O_DIRECT alignment of the command's LUN (0: not direct). */
+    private int alignment;
 
     ChainData(boolean writable, MemorySegment scratch, ChainFileIo io) {
         this.writable = writable;
@@ -26,7 +28,8 @@ final class ChainData implements DataBuffer {
         this.io = io;
     }
 
-    ChainData over(DescriptorChain chain, long start, long length) {
+    ChainData over(DescriptorChain chain, long start, long length, LogicalUnit lu) {
+        this.alignment = lu == null ? 0 : lu.store().directAlignment();
         this.chain = chain;
         this.start = start;
         this.length = Math.max(0, length);
@@ -87,9 +90,9 @@ final class ChainData implements DataBuffer {
     private long transfer(boolean read, int fd, long fileOffset, long offset, long len) {
         long at = start + offset;
         if (!read) {
-            return io.write(chain, fd, fileOffset, at, len);
+            return io.write(chain, fd, alignment, fileOffset, at, len);
         }
-        long n = io.read(chain, fd, fileOffset, at, len);
+        long n = io.read(chain, fd, alignment, fileOffset, at, len);
         if (n >= 0 && n < len) {
             // Reading past the end of the file: what remains reads as zeros.
             chain.zero(at + n, len - n);

@@ -19,11 +19,40 @@ public final class CommandResult {
     public long dataInLength;
     public long dataOutLength;
 
+    /** No medium transfer waits (the command is answered as it stands). */
+    public static final int NO_IO = 0;
+    public static final int READ = 1;
+    public static final int WRITE = 2;
+    public static final int SYNC = 3;
+
+    /**
+     * Set by a queue handler whose engine is asynchronous: {@link MediumIo} then does not move the
+     * blocks itself but describes the transfer here (pendingIo and the fields after it), and the
+     * handler starts it and answers the command when it has finished.
+     */
+    public boolean deferMedium;
+    public int pendingIo;
+    public LogicalUnit pendingLu;
+    public long pendingLba;
+    public long pendingBytes;
+    /** A write that must be on the medium when it completes (FUA, or the write cache off). */
+    public boolean pendingDurable;
+
     public void reset() {
         status = GOOD;
         senseLength = 0;
         dataInLength = 0;
         dataOutLength = 0;
+        pendingIo = NO_IO;
+        pendingLu = null;
+    }
+
+    void defer(int io, LogicalUnit lu, long lba, long bytes, boolean durable) {
+        pendingIo = io;
+        pendingLu = lu;
+        pendingLba = lba;
+        pendingBytes = bytes;
+        pendingDurable = durable;
     }
 
     /** CHECK CONDITION with fixed-format, current sense data. */

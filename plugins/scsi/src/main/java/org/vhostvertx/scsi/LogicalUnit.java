@@ -24,6 +24,8 @@ public final class LogicalUnit implements AutoCloseable {
     private volatile long capacityBytes;
     private volatile boolean writeCache = true;
     private final ArrayDeque<int[]> unitAttentions = new ArrayDeque<>();
+    /** Transfers the queues' engines have in flight on the image: it closes only when none is left. */
+    private final java.util.concurrent.atomic.AtomicInteger ioInFlight = new java.util.concurrent.atomic.AtomicInteger();
     /** Read without the lock on every command: almost always false. */
     private volatile boolean attentionPending;
 
@@ -111,6 +113,19 @@ public final class LogicalUnit implements AutoCloseable {
         unitAttentions.clear();
         unitAttentions.add(new int[]{0x29, 0x00});
         attentionPending = true;
+    }
+
+    void ioStarted() {
+        ioInFlight.incrementAndGet();
+    }
+
+    void ioFinished() {
+        ioInFlight.decrementAndGet();
+    }
+
+    /** Transfers started on the image and not finished (a removed LUN's image closes only at 0). */
+    int ioInFlight() {
+        return ioInFlight.get();
     }
 
     @Override

@@ -20,8 +20,8 @@ final class LunSpec {
      * The fields of a LUN object. {@link #open} leaves refusing others to its caller, which knows
      * what else its object carries (a lun-add request: the action and the LUN number).
      */
-    static final Set<String> FIELDS = Set.of("image", "ram", "size", "readOnly", "locking", "vendor", "product", "revision",
-            "serial");
+    static final Set<String> FIELDS = Set.of("image", "ram", "size", "readOnly", "locking", "direct", "vendor", "product",
+            "revision", "serial");
 
     private LunSpec() {
     }
@@ -29,6 +29,7 @@ final class LunSpec {
     static LogicalUnit open(JsonObject c, String where, int lun, String deviceId) {
         boolean readOnly = ConfigFields.bool(c, where, "readOnly");
         boolean ram = ConfigFields.bool(c, where, "ram");
+        boolean direct = ConfigFields.bool(c, where, "direct");
         String vendor = text(c, where, "vendor", "VHOSTVX", 8);
         String product = text(c, where, "product", "vhost-vertx disk", 16);
         String revision = text(c, where, "revision", "0.1", 4);
@@ -50,12 +51,16 @@ final class LunSpec {
                 if (size < 0) {
                     throw new DeviceException(where + ": a RAM LUN needs \"size\"");
                 }
+                if (direct) {
+                    throw new DeviceException(where + ".direct applies to an image file, not to \"ram\": true");
+                }
                 store = ImageStore.ram(size);
             } else {
                 if (!(c.getValue("image") instanceof String path) || path.isBlank()) {
                     throw new DeviceException(where + ".image must be the path of a raw image file (or set \"ram\": true)");
                 }
-                store = ImageStore.file(Path.of(path), size, readOnly, ConfigFields.bool(c, where, "locking", true));
+                store = ImageStore.file(Path.of(path), size, readOnly, ConfigFields.bool(c, where, "locking", true),
+                        direct);
             }
         } catch (DeviceException e) {
             throw e.getMessage().startsWith(where) ? e : new DeviceException(where + ": " + e.getMessage(), e);

@@ -11,6 +11,7 @@ final class MediumIo {
 
     private static final int ENOSPC = 28;
     private static final int EDQUOT = 122;
+    private static final int EIO = 5;
 
     private MediumIo() {
     }
@@ -21,6 +22,10 @@ final class MediumIo {
      * missing LBA. Returns whether all arrived.
      */
     static boolean read(LogicalUnit lu, long lba, long bytes, DataBuffer dataIn, CommandResult result) {
+        if (result.deferMedium) {
+            result.defer(CommandResult.READ, lu, lba, bytes, false);
+            return true;
+        }
         int fd = lu.fd();
         long fileOffset = lba * LogicalUnit.BLOCK_SIZE;
         long done = 0;
@@ -49,6 +54,10 @@ final class MediumIo {
      */
     static boolean write(LogicalUnit lu, long lba, long bytes, boolean fua, DataBuffer dataOut,
                          CommandResult result) {
+        if (result.deferMedium) {
+            result.defer(CommandResult.WRITE, lu, lba, bytes, fua || !lu.writeCache());
+            return true;
+        }
         int fd = lu.fd();
         long fileOffset = lba * LogicalUnit.BLOCK_SIZE;
         long done = 0;
@@ -81,6 +90,10 @@ final class MediumIo {
     }
 
     static boolean sync(LogicalUnit lu, CommandResult result) {
+        if (result.deferMedium) {
+            result.defer(CommandResult.SYNC, lu, 0, 0, false);
+            return true;
+        }
         int rc;
         do {
             rc = Linux.tryFdatasync(lu.fd());
@@ -90,6 +103,40 @@ final class MediumIo {
             return false;
         }
         return true;
+    }
+
+    /**
+     * A deferred transfer (see {@link CommandResult#deferMedium}) finished with rc, the bytes moved
+     * or -errno (0 for a sync): the result gets what the synchronous path would have given it. A
+     * read that ended at the file's end counts whole (the handler zeroes the rest, as
+     * DataBuffer.fromFile does); a failed one reports no data and the command's first LBA.
+     */
+    static void finished(CommandResult result, long rc) {
+        long lba = result.pendingLba;
+        switch (result.pendingIo) {
+            case CommandResult.READ -> {
+                if (rc < 0) {
+                    result.checkCondition(SenseKeys.MEDIUM_ERROR, AdditionalSense.UNRECOVERED_READ_ERROR, 0);
+                    SenseInformation.set(result, lba);
+                } else {
+                    result.dataInLength = result.pendingBytes;
+                }
+            }
+            case CommandResult.WRITE -> {
+                if (rc != result.pendingBytes) {
+                    writeFailed(result, rc < 0 ? (int) rc : -EIO);
+                    SenseInformation.set(result, lba);
+                } else {
+                    result.dataOutLength = rc;
+                }
+            }
+            case CommandResult.SYNC -> {
+                if (rc != 0) {
+                    result.checkCondition(SenseKeys.MEDIUM_ERROR, AdditionalSense.WRITE_ERROR, 0);
+                }
+            }
+            default -> throw new IllegalStateException("no transfer was deferred");
+        }
     }
 
     /**

@@ -46,7 +46,7 @@ final class RangeFill {
     static int repeat(int fd, long offset, long len, byte[] block) {
         int bs = LogicalUnit.BLOCK_SIZE;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pattern = arena.allocate(bs);  // zero-filled
+            MemorySegment pattern = arena.allocate(bs, 4096);  // zero-filled; aligned for O_DIRECT
             if (block != null) {
                 MemorySegment.copy(block, 0, pattern, ValueLayout.JAVA_BYTE, 0, bs);
             }

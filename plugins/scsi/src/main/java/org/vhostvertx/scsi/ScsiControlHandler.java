@@ -11,8 +11,12 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The control queue (virtio 1.2 §5.6.6.2): task management and asynchronous-notification queries.
- * Commands run to completion when they arrive, so there is never a task left to abort: ABORT TASK
- * and the queries answer FUNCTION COMPLETE; the resets clear the LUNs' state.
+ * A command is never aborted half-way: its transfer finishes. virtio-scsi lets a task-management
+ * function complete only after the requests it concerns have (§5.6.6.2.1), so ABORT TASK, ABORT
+ * TASK SET, CLEAR TASK SET and the resets are held until the LUN (every LUN, for I_T NEXUS RESET)
+ * has no transfer in flight on the request queues' io_uring, then answer FUNCTION COMPLETE; one
+ * is held at a time, and the request queues wake this queue as transfers finish. The queries
+ * answer FUNCTION COMPLETE at once; the resets clear the LUNs' state.
  */
 final class ScsiControlHandler implements QueueHandler {
 
@@ -20,6 +24,9 @@ final class ScsiControlHandler implements QueueHandler {
     private final DescriptorChain chain = new DescriptorChain(8);
     private final MemorySegment scratch = Arena.ofAuto().allocate(64, 8);
     private final byte[] lun = new byte[8];
+    /** A TMF held in chain until its LUN's transfers finish: its subtype and LUN; subtype -1 for none. */
+    private int heldSubtype = -1;
+    private int heldLun;
 
     ScsiControlHandler(ScsiDevice device) {
         this.device = device;
@@ -28,12 +35,63 @@ final class ScsiControlHandler implements QueueHandler {
     @Override
     public boolean process(Virtqueue queue, QueueCounters counters) {
         boolean work = false;
+        if (heldSubtype >= 0) {
+            if (!transfersFinished(heldSubtype, heldLun)) {
+                return false;
+            }
+            answerHeld(queue, counters);
+            work = true;
+        }
         while (queue.pop(chain)) {
-            queue.push(chain, serve(counters));
+            int written = serve(counters);
+            if (heldSubtype >= 0) {
+                // Held: answered by a later round, and nothing else is taken meanwhile.
+                device.tmfWaiting(true);
+                return true;
+            }
+            queue.push(chain, written);
             counters.request(0);
             work = true;
         }
         return work;
+    }
+
+    @Override
+    public boolean wantsBuffers() {
+        return heldSubtype < 0;
+    }
+
+    @Override
+    public void quiesce(Virtqueue queue, QueueCounters counters) {
+        // The queue stops (and the request queues drain as they stop): the held TMF is answered now.
+        if (heldSubtype >= 0) {
+            answerHeld(queue, counters);
+        }
+    }
+
+    private void answerHeld(Virtqueue queue, QueueCounters counters) {
+        chain.writeByte(0, (byte) taskManagement(heldSubtype, heldLun));
+        heldSubtype = -1;
+        device.tmfWaiting(false);
+        queue.push(chain, 1);
+        counters.request(0);
+    }
+
+    private boolean transfersFinished(int subtype, int lunNumber) {
+        if (subtype == VirtioScsi.TMF_I_T_NEXUS_RESET) {
+            return device.allLunsIdle();
+        }
+        LogicalUnit lu = device.lun(lunNumber);
+        return lu == null || lu.ioInFlight() == 0;
+    }
+
+    /** Whether the TMF concerns commands that may be in flight (the queries only ask). */
+    private static boolean waitsForTransfers(int subtype) {
+        return switch (subtype) {
+            case VirtioScsi.TMF_ABORT_TASK, VirtioScsi.TMF_ABORT_TASK_SET, VirtioScsi.TMF_CLEAR_TASK_SET,
+                 VirtioScsi.TMF_LOGICAL_UNIT_RESET, VirtioScsi.TMF_I_T_NEXUS_RESET -> true;
+            default -> false;
+        };
     }
 
     private int serve(QueueCounters counters) {
@@ -52,7 +110,13 @@ final class ScsiControlHandler implements QueueHandler {
                 chain.read(0, scratch, 0, 24);
                 int subtype = scratch.get(ValueLayout.JAVA_INT_UNALIGNED, 4);
                 MemorySegment.copy(scratch, ValueLayout.JAVA_BYTE, 8, lun, 0, 8);
-                chain.writeByte(0, (byte) taskManagement(subtype, VirtioScsi.lunOf(lun)));
+                int lunNumber = VirtioScsi.lunOf(lun);
+                if (waitsForTransfers(subtype) && !transfersFinished(subtype, lunNumber)) {
+                    heldSubtype = subtype;
+                    heldLun = lunNumber;
+                    return 1;
+                }
+                chain.writeByte(0, (byte) taskManagement(subtype, lunNumber));
                 return 1;
             }
             case VirtioScsi.T_AN_QUERY, VirtioScsi.T_AN_SUBSCRIBE -> {

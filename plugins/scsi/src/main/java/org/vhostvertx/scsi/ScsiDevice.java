@@ -10,10 +10,13 @@ import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
 import org.vhostvertx.storage.Sizes;
+import org.vhostvertx.uring.IoUringSupport;
 
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Collectors;
@@ -40,14 +43,28 @@ public final class ScsiDevice implements VirtioDevice {
 
     private final DeviceContext context;
     private final int requestQueues;
+    /** How the request queues move blocks: "io_uring", or "sync: " and why not (for stats). */
+    private volatile String engine;
     private final Map<Integer, LogicalUnit> luns = new ConcurrentSkipListMap<>();
     private volatile int[] lunNumbers = new int[0];
     private final ConcurrentLinkedQueue<ScsiEvent> events = new ConcurrentLinkedQueue<>();
     private volatile boolean eventsMissed;
+    private volatile boolean tmfWaiting;
 
     ScsiDevice(DeviceContext context, int requestQueues) {
         this.context = context;
         this.requestQueues = requestQueues;
+        String unavailable = IoUringSupport.unavailableReason();
+        this.engine = unavailable == null ? "io_uring" : "sync: " + unavailable;
+    }
+
+    DeviceContext context() {
+        return context;
+    }
+
+    /** A request queue's engine, as it was set up. */
+    void engine(String engine) {
+        this.engine = engine;
     }
 
     void add(LogicalUnit lu) {
@@ -71,6 +88,28 @@ public final class ScsiDevice implements VirtioDevice {
 
     void resetAllLuns() {
         luns.values().forEach(LogicalUnit::reset);
+    }
+
+    /** True when no LUN has a transfer in flight (what an I_T NEXUS RESET waits for). */
+    boolean allLunsIdle() {
+        for (LogicalUnit lu : luns.values()) {
+            if (lu.ioInFlight() != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The control queue holds a task-management function until transfers finish (see ScsiControlHandler). */
+    void tmfWaiting(boolean waiting) {
+        tmfWaiting = waiting;
+    }
+
+    /** A request queue finished a transfer: the control queue looks again if a TMF waits for that. */
+    void transferFinished() {
+        if (tmfWaiting) {
+            context.wake(VirtioScsi.CONTROL_QUEUE);
+        }
     }
 
     // ---- events ----------------------------------------------------------------------------
@@ -139,7 +178,7 @@ public final class ScsiDevice implements VirtioDevice {
         return switch (index) {
             case VirtioScsi.CONTROL_QUEUE -> new ScsiControlHandler(this);
             case VirtioScsi.EVENT_QUEUE -> new ScsiEventHandler(this);
-            default -> new ScsiRequestHandler(this);
+            default -> new ScsiRequestHandler(this, index);
         };
     }
 
@@ -197,10 +236,21 @@ public final class ScsiDevice implements VirtioDevice {
         }
         refreshNumbers();
         post(new ScsiEvent(VirtioScsi.T_TRANSPORT_RESET, number, VirtioScsi.EVT_RESET_REMOVED));
-        // A command that found the LUN before it left the map may still be running on a worker:
-        // close the image once every worker has finished its round.
-        context.workersPassed().whenComplete((v, e) -> lu.close());
+        // A command that found the LUN before it left the map may still be running on a worker, or
+        // its transfer in the kernel: close the image once every worker has finished its round and
+        // no transfer is left (a transfer resubmitted for its rest names the fd again).
+        closeWhenIdle(lu);
         return new JsonObject().put("lun", number);
+    }
+
+    private void closeWhenIdle(LogicalUnit lu) {
+        context.workersPassed().whenComplete((v, e) -> {
+            if (lu.ioInFlight() == 0) {
+                lu.close();
+            } else {
+                CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS).execute(() -> closeWhenIdle(lu));
+            }
+        });
     }
 
     private JsonObject resizeLun(JsonObject args) {
@@ -223,7 +273,8 @@ public final class ScsiDevice implements VirtioDevice {
         JsonArray a = new JsonArray();
         luns.values().forEach(lu -> a.add(new JsonObject().put("lun", lu.lun()).put("image", lu.store().description())
                 .put("size", lu.blocks() * LogicalUnit.BLOCK_SIZE).put("readOnly", lu.readOnly())
-                .put("vendor", lu.vendor()).put("product", lu.product())));
+                .put("vendor", lu.vendor()).put("product", lu.product())
+                .put("direct", lu.store().directAlignment() != 0)));
         return a;
     }
 
@@ -234,7 +285,7 @@ public final class ScsiDevice implements VirtioDevice {
 
     @Override
     public JsonObject describe() {
-        return new JsonObject().put("luns", describeLuns()).put("requestQueues", requestQueues);
+        return new JsonObject().put("luns", describeLuns()).put("requestQueues", requestQueues).put("io", engine);
     }
 
     @Override

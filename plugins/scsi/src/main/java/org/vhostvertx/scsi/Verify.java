@@ -61,7 +61,8 @@ final class Verify {
         byte[] sent = new byte[CHUNK];
         long fileOffset = lba * LogicalUnit.BLOCK_SIZE;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(CHUNK);
+            // Page-aligned: an image opened O_DIRECT takes nothing less.
+            MemorySegment buffer = arena.allocate(CHUNK, 4096);
             MemorySegment iov = arena.allocate(Linux.IOVEC_SIZE, 8);
             for (long pos = 0; pos < bytes; pos += CHUNK) {
                 int n = (int) Math.min(CHUNK, bytes - pos);

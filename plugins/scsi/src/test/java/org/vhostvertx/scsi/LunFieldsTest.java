@@ -34,20 +34,21 @@ class LunFieldsTest {
     void aMisspeltLunFieldIsRefused() {
         assertEquals("luns[1].readonly is not a field; did you mean \"readOnly\"?", assertThrows(DeviceException.class,
                 () -> create(ramLun(), ramLun().put("readonly", true))).getMessage());
-        assertEquals("luns[0].model is not a field; known fields: image, locking, product, ram, readOnly, revision, "
-                + "serial, size, vendor", assertThrows(DeviceException.class,
+        assertEquals("luns[0].model is not a field; known fields: direct, image, locking, product, ram, readOnly, "
+                + "revision, serial, size, vendor", assertThrows(DeviceException.class,
                 () -> create(ramLun().put("model", "X"))).getMessage());
     }
 
     @Test
     void aLunWithEveryFieldIsTaken() {
         JsonObject lun = new JsonObject().put("image", dir.resolve("l0.img").toString()).put("ram", false)
-                .put("size", "1M").put("readOnly", false).put("locking", true).put("vendor", "V").put("product", "P").put("revision", "1")
-                .put("serial", "S");
+                .put("size", "1M").put("readOnly", false).put("locking", true).put("direct", true).put("vendor", "V")
+                .put("product", "P").put("revision", "1").put("serial", "S");
         assertEquals(LunSpec.FIELDS, lun.fieldNames());
         VirtioDevice device = create(lun);
         try {
             assertEquals("S", ((ScsiDevice) device).lun(0).serial());
+            assertEquals(512, ((ScsiDevice) device).lun(0).store().directAlignment(), "opened O_DIRECT");
         } finally {
             device.close();
         }

@@ -397,6 +397,8 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         List<Future<Void>> all = new ArrayList<>();
         for (Running r : running.values()) {
             CompletableFuture<Void> done = r.worker().submit(() -> {
+                // I/O in flight uses the old regions' pages: it ends before they may be unmapped.
+                r.runner().quiesce();
                 r.runner().queue().remap(memory);
                 return null;
             });

@@ -199,7 +199,8 @@ class NodeControlTest {
                     .collect(Collectors.toMap(t -> t.getString("type"), t -> t));
             assertEquals(List.of("blk", "echo", "net", "scsi"), types.stream().map(JsonObject.class::cast)
                     .map(t -> t.getString("type")).toList());
-            assertEquals(new JsonArray(List.of("blockSize", "image", "locking", "queues", "ram", "readOnly", "serial", "size")),
+            assertEquals(new JsonArray(List.of("blockSize", "direct", "image", "locking", "queues", "ram", "readOnly",
+                            "serial", "size")),
                     byType.get("blk").getJsonArray("fields"));
             assertEquals(new JsonArray(List.of("luns", "queues")), byType.get("scsi").getJsonArray("fields"));
             assertEquals(new JsonArray(List.of("mac", "mtu", "port", "queues", "switch")),
