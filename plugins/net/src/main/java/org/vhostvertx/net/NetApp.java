@@ -19,7 +19,8 @@ package org.vhostvertx.net;
  *         int n = port.dequeueBurst(pair, burst);
  *         for (int i = 0; i < n; i++) {
  *             MemorySegment f = burst.frame(i);
- *             long dst = f.get(ValueLayout.JAVA_INT_UNALIGNED, 0) | (long) f.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4) << 32;
+ *             long dst = f.get(ValueLayout.JAVA_INT_UNALIGNED, 0) & 0xffff_ffffL
+ *                     | (f.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4) & 0xffffL) << 32;
  *             MemorySegment.copy(f, 6, f, 0, 6);
  *             f.set(ValueLayout.JAVA_INT_UNALIGNED, 6, (int) dst);
  *             f.set(ValueLayout.JAVA_SHORT_UNALIGNED, 10, (short) (dst >>> 32));
