@@ -14,6 +14,7 @@ import org.vhostvertx.test.frontend.DriverRing.Buf;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
 import org.vhostvertx.test.frontend.NetPort;
+import org.vhostvertx.test.net.PcapRecords;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -148,13 +149,7 @@ class ConsoleRestTest {
             assertEquals("attachment; filename=\"" + file.getFileName() + "\"", pcap.getHeader("Content-Disposition"));
             byte[] body = pcap.body().getBytes();
             assertArrayEquals(Files.readAllBytes(file), body, "the file as the node wrote it");
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            assertEquals(0xa1b2c3d4, b.getInt(0));
-            List<Integer> lengths = new java.util.ArrayList<>();
-            for (int at = 24; at < body.length; at += 16 + b.getInt(at + 8)) {
-                lengths.add(b.getInt(at + 12));
-            }
-            assertEquals(List.of(60, 60, 1514, 1514), lengths, "each frame as sent and as reflected");
+            assertEquals(List.of(60, 60, 1514, 1514), PcapRecords.lengths(body), "each frame as sent and as reflected");
         }
     }
 

@@ -16,7 +16,6 @@ import org.vhostvertx.test.frontend.NetPort;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
@@ -128,8 +127,7 @@ class AppPortTest {
             assertFalse(read.getBoolean("running"), "six frames were asked for: " + read.getLong("size"));
             byte[] pcap = Base64.getDecoder().decode(read.getString("data"));
             assertEquals(read.getLong("size"), pcap.length);
-            int[] lengths = recordLengths(pcap);
-            assertArrayEquals(new int[]{98, 98, 154, 154, 210, 210}, lengths,
+            assertEquals(java.util.List.of(98, 98, 154, 154, 210, 210), PcapRecords.lengths(pcap),
                     "three requests and three replies, and no ARP (the filter)");
         }
         long deadline = System.nanoTime() + 10_000_000_000L;
@@ -137,18 +135,6 @@ class AppPortTest {
             Thread.sleep(10);
         }
         assertTrue(responder.stops.get() > stopsBefore, "the application heard the pair stop");
-    }
-
-    /** The frame lengths of the records of a little-endian pcap file. */
-    static int[] recordLengths(byte[] pcap) {
-        ByteBuffer b = ByteBuffer.wrap(pcap).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(0xa1b2c3d4, b.getInt(0));
-        assertEquals(1, b.getInt(20));
-        java.util.List<Integer> out = new java.util.ArrayList<>();
-        for (int at = 24; at < pcap.length; at += 16 + b.getInt(at + 8)) {
-            out.add(b.getInt(at + 12));
-        }
-        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     @Test
