@@ -3,7 +3,7 @@
 # test, chromium and chromedriver for the web console's browser test), installing what is missing
 # when we are root, else naming the exact commands and stopping.
 real_client_packages=(qemu-system-x86 qemu-system-common qemu-utils linux-image-amd64 busybox-static cpio
-  e2fsprogs dpdk-dev iproute2 chromium chromium-driver)
+  e2fsprogs dpdk-dev iproute2 tcpdump chromium chromium-driver)
 real_clients_missing() {
   local p
   for p in "${real_client_packages[@]}"; do

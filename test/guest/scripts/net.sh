@@ -8,6 +8,7 @@
 #                     host: the peer is the host (a tap): say "VT-READY host-ping" and wait until
 #                     the host has pinged us three times; with vt.mib, then receive a file from
 #                     the host (port 5001) and send one to it (port 5002)
+#                     ping: only ping the peer (an application on an app port) and end
 #   vt.mtu            the MTU to expect on eth0 (from the device's config space) and to use
 #   vt.mib            size of the file (default 4)
 #   vt.queues         queue pairs eth0 must use (the guest has as many CPUs); transmit queue k
@@ -55,6 +56,7 @@ fi
 wait_for_peer "$VT_PEER"
 out=$(ping -c 3 -s $((mtu - 28)) "$VT_PEER" 2>&1) || fail "ping $VT_PEER" "$(echo "$out" | tail -n 2 | tr '\n' ' ')"
 ok "ping $VT_PEER with $((mtu - 28))-byte payloads: $(echo "$out" | grep -o '[0-9]* packets received')"
+[ "$VT_ROLE" = ping ] && exit 0
 
 if [ "$VT_ROLE" = host ]; then
   if [ -n "$VT_MIB" ]; then

@@ -10,7 +10,12 @@ const integer = (v) => (v === undefined || v === '' || Number.isNaN(Number(v)) ?
 export function actionsFor(device) {
   const list = [{ label: 'Disconnect', action: 'disconnect' }];
   if (device.type === 'net') {
-    list.push({ label: 'Link up', action: 'link-up' }, { label: 'Link down', action: 'link-down' });
+    list.push({ label: 'Link up', action: 'link-up' }, { label: 'Link down', action: 'link-down' }, {
+      label: 'Capture',
+      action: 'capture',
+      fields: [{ name: 'seconds', placeholder: 'seconds (default 10)' }, { name: 'frames', placeholder: 'frames (optional)' },
+        { name: 'mac', placeholder: 'only this MAC (optional)' }, { name: 'etherType', placeholder: 'only this EtherType, e.g. 0x0806' }],
+    }, { label: 'Stop capture', action: 'capture-stop' });
   }
   if (device.type === 'blk') {
     list.push({ label: 'Resize', action: 'resize', fields: [{ name: 'size', placeholder: 'e.g. 2G' }] });
@@ -42,7 +47,7 @@ export async function run(device, spec, done) {
   const entered = await confirmAction(what, spec.fields);
   if (entered === null) return;
   const args = { ...(spec.args ?? {}), ...entered };
-  if ('lun' in args) args.lun = integer(args.lun);
+  for (const k of ['lun', 'seconds', 'frames']) if (k in args) args[k] = integer(args[k]);
   try {
     if (spec.action === 'remove') {
       await api('DELETE', devicePath(device.node, device.id));

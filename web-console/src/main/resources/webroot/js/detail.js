@@ -2,6 +2,8 @@
 import { $, clear, el, fmt } from './dom.js';
 import { state, keyOf } from './state.js';
 import { actionsFor, lunActions, run } from './actions.js';
+import { devicePath, download } from './api.js';
+import { showRefusal } from './message.js';
 import { QueueChart } from './charts.js';
 import { stateText } from './devices.js';
 
@@ -48,7 +50,8 @@ function build(panel, device, onChanged) {
       el('tbody')),
     el('div', { class: 'charts' }, el('div', { class: 'chart', id: 'chart-requests' }), el('div', { class: 'chart', id: 'chart-mb' })),
     el('div', { class: 'columns' },
-      el('div', {}, el('div', { id: 'drops-box' }), el('div', { id: 'luns-box' }), el('div', { id: 'disk-box' })),
+      el('div', {}, el('div', { id: 'drops-box' }), el('div', { id: 'capture-box' }), el('div', { id: 'luns-box' }),
+        el('div', { id: 'disk-box' })),
       el('div', {}, el('h3', {}, 'events'), el('ol', { class: 'events' }))));
 
   charts = [new QueueChart($('#chart-requests'), 'requests/s', 'req'), new QueueChart($('#chart-mb'), 'MB/s', 'mb')];
@@ -100,6 +103,7 @@ function renderTypeFacts(device, info) {
         el('tbody', {}, Object.entries(info.drops).map(([reason, n]) =>
           el('tr', { 'data-reason': reason }, el('td', {}, reason), el('td', { class: 'num' }, fmt(n)))))));
   }
+  renderCapture(device, info.capture);
   // The LUN rows carry buttons: rebuilt only when the LUNs change.
   const luns = info.luns ? JSON.stringify(info.luns) : null;
   if (luns !== lunsShown) {
@@ -117,6 +121,26 @@ function renderTypeFacts(device, info) {
   if (device.type === 'blk' && info.size !== undefined) {
     disk.append(el('h3', {}, 'disk'), el('p', {}, `${fmt(info.size)} bytes${info.readOnly ? ', read-only' : ''}`));
   }
+}
+
+/** A net device's last capture, and the download of its pcap file (a read: allowed when read-only). */
+function renderCapture(device, capture) {
+  const box = $('#capture-box');
+  if (!capture) {
+    clear(box);
+    return;
+  }
+  const text = `${capture.file}: ${fmt(capture.frames)} frames, ${fmt(capture.bytes)} bytes, `
+    + (capture.running ? 'running' : `ended (${capture.ended ?? '?'})`);
+  if (!box.firstChild) {
+    const path = `${devicePath(device.node, device.id)}/capture.pcap`;
+    box.append(el('h3', {}, 'capture'), el('p', { class: 'capture' }),
+      el('button', {
+        'data-action': 'capture-download',
+        onclick: () => download(path, `${device.id}.pcap`).catch((e) => showRefusal(`download of ${device.id}'s capture`, e)),
+      }, 'Download pcap'));
+  }
+  box.querySelector('p.capture').textContent = text;
 }
 
 function renderEvents(key) {

@@ -1,12 +1,16 @@
 package org.vhostvertx.console;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
+import java.nio.file.Path;
+import java.util.Base64;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -18,7 +22,7 @@ import java.util.regex.Pattern;
 final class DeviceApi {
 
     /** Actions that only read, so a read-only console lets them through. */
-    static final Set<String> READ_ACTIONS = Set.of("stats", "luns");
+    static final Set<String> READ_ACTIONS = Set.of("stats", "luns", "capture-read");
 
     private static final Pattern ACTION = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final long BODY_LIMIT = 64 * 1024;
@@ -42,6 +46,7 @@ final class DeviceApi {
         router.get("/api/devices").handler(this::devices);
         router.post("/api/devices").handler(this::add);
         router.get("/api/devices/:node/:id").handler(ctx -> device(ctx, ctx.pathParam("node")));
+        router.get("/api/devices/:node/:id/capture.pcap").handler(ctx -> capture(ctx, 0));
         router.get("/api/devices/:id").handler(ctx -> device(ctx, nodes.self()));
         router.delete("/api/devices/:node/:id").handler(ctx -> remove(ctx, ctx.pathParam("node")));
         router.delete("/api/devices/:id").handler(ctx -> remove(ctx, nodes.self()));
@@ -127,6 +132,43 @@ final class DeviceApi {
         }
         args.put("action", action);
         answer(ctx, 200, client.control(node, ctx.pathParam("id"), args));
+    }
+
+    /**
+     * Streams a net device's last capture (a pcap file on its node) to the client, asking the
+     * device for it a piece at a time ({@code capture-read}, over the event bus, so it works for a
+     * device of any node). A refusal before the first byte is the usual JSON error; a failure
+     * after it resets the response, so a truncated file is never taken for a whole one.
+     */
+    private void capture(RoutingContext ctx, long offset) {
+        String node = ctx.pathParam("node");
+        String id = ctx.pathParam("id");
+        client.control(node, id, new JsonObject().put("action", "capture-read").put("offset", offset))
+                .onSuccess(piece -> {
+                    HttpServerResponse response = ctx.response();
+                    byte[] data = Base64.getDecoder().decode(piece.getString("data", ""));
+                    if (offset == 0) {
+                        String name = Path.of(piece.getString("file", id + ".pcap")).getFileName().toString()
+                                .replaceAll("[^A-Za-z0-9_.-]", "_");
+                        response.setChunked(true).putHeader("Content-Type", "application/vnd.tcpdump.pcap")
+                                .putHeader("Content-Disposition", "attachment; filename=\"" + name + "\"")
+                                .putHeader("Cache-Control", "no-store");
+                    }
+                    long next = offset + data.length;
+                    if (data.length == 0 || next >= piece.getLong("size", 0L)) {
+                        response.end(Buffer.buffer(data));
+                    } else {
+                        response.write(Buffer.buffer(data)).onSuccess(v -> capture(ctx, next))
+                                .onFailure(e -> response.reset());
+                    }
+                })
+                .onFailure(e -> {
+                    if (offset == 0) {
+                        fail(ctx, e);
+                    } else {
+                        ctx.response().reset();
+                    }
+                });
     }
 
     private void config(RoutingContext ctx) {

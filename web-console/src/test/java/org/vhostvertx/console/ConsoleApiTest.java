@@ -136,6 +136,25 @@ class ConsoleApiTest extends ConsoleTestSupport {
     }
 
     @Test
+    void aCaptureDownloadsAsOnePcapFileFromItsPieces() throws Exception {
+        byte[] file = new byte[2500];
+        new java.util.Random(5).nextBytes(file);
+        node.captures.put("net0", file);
+        HttpResponse<Buffer> r = call(HttpMethod.GET, "/api/devices/n1/net0/capture.pcap", TOKEN, null);
+        assertEquals(200, r.statusCode());
+        assertEquals("application/vnd.tcpdump.pcap", r.getHeader("Content-Type"));
+        assertEquals("attachment; filename=\"net0-1.pcap\"", r.getHeader("Content-Disposition"));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(file, r.body().getBytes(), "three pieces, in order");
+        assertEquals(3, node.received.stream().filter(m -> "capture-read".equals(m.getString("action"))).count());
+
+        assertEquals(401, call(HttpMethod.GET, "/api/devices/n1/net0/capture.pcap", "wrong", null).statusCode());
+        HttpResponse<Buffer> none = call(HttpMethod.GET, "/api/devices/n1/d1/capture.pcap", TOKEN, null);
+        assertEquals(400, none.statusCode());
+        assertEquals("no capture was made on this device", error(none));
+        assertEquals(404, call(HttpMethod.GET, "/api/devices/n1/nothere/capture.pcap", TOKEN, null).statusCode());
+    }
+
+    @Test
     void aNodeThatDoesNotAnswerIs504() throws Exception {
         long start = System.nanoTime();
         HttpResponse<Buffer> r = call(HttpMethod.POST, "/api/devices/d1/actions/silent", TOKEN, null);

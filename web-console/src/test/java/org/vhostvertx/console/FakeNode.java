@@ -63,8 +63,26 @@ final class FakeNode {
             case "stats" -> m.reply(new JsonObject().put("device", id).put("queues", new JsonArray()));
             case "link-down" -> m.reply(new JsonObject().put("link", "down"));
             case "disconnect" -> m.reply(new JsonObject());
+            case "capture-read" -> captureRead(id, m);
             default -> m.fail(400, "devices of this type know no action \"" + action + "\"");
         }
+    }
+
+    /** What capture-read hands out for a device, in pieces of at most CAPTURE_PIECE bytes; none: refused. */
+    final Map<String, byte[]> captures = new TreeMap<>();
+    static final int CAPTURE_PIECE = 1000;
+
+    private void captureRead(String id, Message<JsonObject> m) {
+        byte[] file = captures.get(id);
+        if (file == null) {
+            m.fail(400, "no capture was made on this device");
+            return;
+        }
+        int offset = m.body().getInteger("offset", 0);
+        int n = Math.max(0, Math.min(CAPTURE_PIECE, file.length - offset));
+        m.reply(new JsonObject().put("file", "/var/cap/" + id + "-1.pcap").put("size", file.length).put("offset", offset)
+                .put("running", false).put("data", java.util.Base64.getEncoder().encodeToString(
+                        java.util.Arrays.copyOfRange(file, offset, offset + n))));
     }
 
     private void node(Message<JsonObject> m) {

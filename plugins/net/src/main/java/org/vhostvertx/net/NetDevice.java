@@ -15,7 +15,7 @@ import java.util.HexFormat;
 
 /**
  * A virtio-net device (id 1): queue pairs 2k (receive) and 2k+1 (transmit), then the control
- * queue. A reflect port's pair is one queue group; pair k of every port of a switch is the
+ * queue. A reflect or app port's pair is one queue group; pair k of every port of a switch is the
  * switch's lane k, one group, so the handlers that exchange frames run on one worker.
  */
 public final class NetDevice implements VirtioDevice {
@@ -28,6 +28,8 @@ public final class NetDevice implements VirtioDevice {
     private final int pairs;
     private final ReflectPair[] pairHandlers;
     private final SwitchPort switchPort;
+    private final AppPort appPort;
+    private final CaptureControl captures;
     private final DropCounters drops = new DropCounters();
     private volatile boolean linkUp = true;
     private volatile long features;
@@ -36,14 +38,19 @@ public final class NetDevice implements VirtioDevice {
     /** The pairs the driver uses (MQ_VQ_PAIRS_SET on our control queue); all until it says. */
     private volatile int activePairs;
 
-    /** A reflect port with pairs queue pairs (sw null), or a port of switch sw. */
-    NetDevice(DeviceContext context, byte[] mac, int mtu, int pairs, Switch sw) {
+    /**
+     * A reflect port with pairs queue pairs (sw and app null), a port of switch sw, or the port of
+     * application app; captures go into captureDir.
+     */
+    NetDevice(DeviceContext context, byte[] mac, int mtu, int pairs, Switch sw, NetApp app, java.nio.file.Path captureDir) {
         this.context = context;
+        this.captures = new CaptureControl(context.id(), captureDir);
         this.mac = mac;
         this.mtu = mtu;
         this.pairs = pairs;
         this.activePairs = pairs;
-        this.pairHandlers = new ReflectPair[sw == null ? pairs : 0];
+        this.pairHandlers = new ReflectPair[sw == null && app == null ? pairs : 0];
+        this.appPort = app == null ? null : new AppPort(this, app, pairs);
         for (int i = 0; i < pairHandlers.length; i++) {
             pairHandlers[i] = new ReflectPair(this);
         }
@@ -56,12 +63,33 @@ public final class NetDevice implements VirtioDevice {
 
     private final Switch sw;
 
-    /** Runs task on the worker of queue index, or notRunning if it does not run. */
+    String id() {
+        return context.id();
+    }
+
+    byte[] mac() {
+        return mac.clone();
+    }
+
+    int mtu() {
+        return mtu;
+    }
+
+    /** The running capture, or null: read once per burst by the ports. */
+    Capture capture() {
+        return captures.current();
+    }
+
+    void wake(int index) {
+        context.wake(index);
+    }
+
     /** Has the worker of queue index watch fd (see DeviceContext.watch). */
     void watch(int index, int fd, Runnable onReadable, Runnable notRunning) {
         context.watch(index, fd, onReadable, notRunning);
     }
 
+    /** Runs task on the worker of queue index, or notRunning if it does not run. */
     void runOnWorker(int index, Runnable task, Runnable notRunning) {
         context.runOnWorker(index, task, notRunning);
     }
@@ -93,7 +121,9 @@ public final class NetDevice implements VirtioDevice {
 
     @Override
     public DeviceSpec spec() {
-        long f = NetFeatures.CSUM | NetFeatures.GUEST_CSUM | NetFeatures.MAC | NetFeatures.MTU | NetFeatures.STATUS
+        // An app port gives its application complete frames and takes complete ones: it completes
+        // the guest's partial checksums (CSUM) but sends none (no GUEST_CSUM).
+        long f = NetFeatures.CSUM | (appPort == null ? NetFeatures.GUEST_CSUM : 0) | NetFeatures.MAC | NetFeatures.MTU | NetFeatures.STATUS
                 | NetFeatures.MRG_RXBUF
                 | (sw != null ? NetFeatures.HOST_TSO4 | NetFeatures.HOST_TSO6 | NetFeatures.GUEST_TSO4
                         | NetFeatures.GUEST_TSO6 : 0)
@@ -122,6 +152,9 @@ public final class NetDevice implements VirtioDevice {
         if (switchPort != null) {
             switchPort.features(features);
         }
+        if (appPort != null) {
+            appPort.features(features);
+        }
     }
 
     @Override
@@ -142,6 +175,10 @@ public final class NetDevice implements VirtioDevice {
             switchPort.features(features);
             return index % 2 == 0 ? switchPort.rxHandler(index / 2) : switchPort.txHandler(index / 2);
         }
+        if (appPort != null) {
+            appPort.features(features);
+            return index % 2 == 0 ? appPort.rxHandler(index / 2) : appPort.txHandler(index / 2);
+        }
         ReflectPair pair = pairHandlers[index / 2];
         pair.features(features);
         return index % 2 == 0 ? pair.rxHandler() : pair.txHandler();
@@ -160,8 +197,17 @@ public final class NetDevice implements VirtioDevice {
                 context.configChanged();
                 return new JsonObject().put("link", linkUp ? "up" : "down");
             }
-            default -> throw new DeviceException("net devices know the actions link-up, link-down; not \""
-                    + action + "\"");
+            case "capture" -> {
+                return captures.start(args);
+            }
+            case "capture-stop" -> {
+                return captures.stop();
+            }
+            case "capture-read" -> {
+                return captures.read(args);
+            }
+            default -> throw new DeviceException("net devices know the actions link-up, link-down, capture,"
+                    + " capture-stop, capture-read; not \"" + action + "\"");
         }
     }
 
@@ -198,14 +244,17 @@ public final class NetDevice implements VirtioDevice {
 
     @Override
     public JsonObject describe() {
-        JsonObject d = new JsonObject().put("port", sw == null ? "reflect" : "switch").put("mac", formatMac(mac))
-                .put("mtu", mtu).put("pairs", pairs).put("link", linkUp ? "up" : "down").put("drops", drops.toJson());
+        JsonObject d = new JsonObject().put("port", sw != null ? "switch" : appPort != null ? "app" : "reflect")
+                .put("mac", formatMac(mac)).put("mtu", mtu).put("pairs", pairs).put("link", linkUp ? "up" : "down")
+                .put("drops", drops.toJson());
+        captures.describe(d);
         return sw == null ? d : d.put("handovers", switchPort.handovers()).put("announcements", announcements)
                 .mergeIn(sw.describe());
     }
 
     @Override
     public void close() {
+        captures.close();
         if (sw != null) {
             sw.remove(switchPort);
         }

@@ -8,13 +8,16 @@ import org.vhostvertx.device.DeviceFactory;
 import org.vhostvertx.device.VirtioDevice;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * Makes net devices: {@code "port": "switch"} (default, with {@code "switch": NAME}, default
- * "default") or {@code "reflect"}, {@code "mac"} ("52:54:00:12:34:56"; default derived from the
+ * "default"), {@code "reflect"} or {@code "app"} (an application registered with
+ * {@link AppPorts}), {@code "captureDir"} (where captures go; default the socket's directory),
+ * {@code "mac"} ("52:54:00:12:34:56"; default derived from the
  * id), {@code "mtu"} (68..65535, default 1500), {@code "queues"} (queue pairs, 1..8).
  */
 public final class NetDeviceFactory implements DeviceFactory {
@@ -29,7 +32,7 @@ public final class NetDeviceFactory implements DeviceFactory {
 
     @Override
     public Optional<Set<String>> deviceFields() {
-        return Optional.of(Set.of("port", "switch", "mac", "mtu", "queues"));
+        return Optional.of(Set.of("port", "switch", "mac", "mtu", "queues", "captureDir"));
     }
 
     @Override
@@ -91,9 +94,13 @@ public final class NetDeviceFactory implements DeviceFactory {
         int mtu = ConfigFields.integer(config, "mtu", 1500, 68, 65535);
         int pairs = ConfigFields.integer(config, "queues", 1, 1, 8);
         byte[] mac = mac(config.getValue("mac"), context.id());
+        Path captureDir = captureDir(config);
         switch (String.valueOf(port)) {
             case "reflect" -> {
-                return new NetDevice(context, mac, mtu, pairs, null);
+                return new NetDevice(context, mac, mtu, pairs, null, null, captureDir);
+            }
+            case "app" -> {
+                return new NetDevice(context, mac, mtu, pairs, null, AppPorts.lookup(context.id()), captureDir);
             }
             case "switch" -> {
                 Object name = config.getValue("switch", "default");
@@ -101,11 +108,24 @@ public final class NetDeviceFactory implements DeviceFactory {
                     throw new DeviceException("\"switch\" must be a switch name of 1 to 32 of A-Z a-z 0-9 _ . -, was "
                             + name);
                 }
-                return new NetDevice(context, mac, mtu, pairs, Switch.named(s));
+                return new NetDevice(context, mac, mtu, pairs, Switch.named(s), null, captureDir);
             }
-            default -> throw new DeviceException("\"port\" must be \"switch\" or \"reflect\" (a tap is a switch's host"
-                    + " port, declared under \"switches\"), was \"" + port + "\"");
+            default -> throw new DeviceException("\"port\" must be \"switch\", \"reflect\" or \"app\" (a tap is a switch's"
+                    + " host port, declared under \"switches\"), was \"" + port + "\"");
         }
+    }
+
+    /** "captureDir", else the directory of the socket. */
+    static Path captureDir(JsonObject config) {
+        Object dir = config.getValue("captureDir");
+        if (dir != null) {
+            if (!(dir instanceof String d) || d.isBlank()) {
+                throw new DeviceException("\"captureDir\" must be a directory path, was " + dir);
+            }
+            return Path.of(d).toAbsolutePath();
+        }
+        Path parent = Path.of(String.valueOf(config.getValue("socket", "."))).toAbsolutePath().getParent();
+        return parent == null ? Path.of(".").toAbsolutePath() : parent;
     }
 
     static byte[] mac(Object value, String id) {

@@ -80,6 +80,7 @@ final class ReflectPair {
 
     /** Moves frames from the transmit ring to the receive ring; true if any moved. */
     private boolean reflect(Virtqueue txq) {
+        Capture capture = device.capture();
         int moved = 0;
         while (moved < BUDGET) {
             if (!device.linkUp()) {
@@ -104,11 +105,15 @@ final class ReflectPair {
             // Plain frames that fit one buffer go in one burst; the others one by one.
             int k = receiver.deliverPlain(tx, n, true);
             for (int i = 0; i < k; i++) {
-                txCounters.request(tx[i].readableLength() - NetFeatures.HEADER);
+                long frame = tx[i].readableLength() - NetFeatures.HEADER;
+                txCounters.request(frame);
+                if (capture != null) {
+                    recordBothWays(capture, tx[i], frame);
+                }
                 txq.push(tx[i], 0);
             }
             for (int i = k; i < n; i++) {
-                if (!reflectOne(txq, tx[i])) {
+                if (!reflectOne(txq, tx[i], capture)) {
                     // Not enough receive room yet: this frame and the later ones wait in the ring.
                     for (int j = n - 1; j >= i; j--) {
                         txq.rewind(tx[j]);
@@ -121,8 +126,14 @@ final class ReflectPair {
         return moved > 0;
     }
 
+    /** The frame as the guest sent it, and as it comes back (MACs swapped). */
+    private static void recordBothWays(Capture capture, DescriptorChain chain, long frame) {
+        capture.record(chain, NetFeatures.HEADER, frame, false);
+        capture.record(chain, NetFeatures.HEADER, frame, true);
+    }
+
     /** Reflects one popped frame; false (nothing done) when the receive ring is short of room. */
-    private boolean reflectOne(Virtqueue txq, DescriptorChain chain) {
+    private boolean reflectOne(Virtqueue txq, DescriptorChain chain, Capture capture) {
         long frame = chain.readableLength() - NetFeatures.HEADER;
         if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(chain, header, device.negotiated(NetFeatures.CSUM))) {
             device.drops().badHeader.increment();
@@ -142,6 +153,9 @@ final class ReflectPair {
             txCounters.error();
         } else {
             txCounters.request(frame);
+            if (capture != null) {
+                recordBothWays(capture, chain, frame);
+            }
         }
         txq.push(chain, 0);
         return true;

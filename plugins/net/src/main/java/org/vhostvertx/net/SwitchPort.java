@@ -76,31 +76,11 @@ final class SwitchPort implements Port {
     }
 
     QueueHandler rxHandler(int pair) {
-        Receiver receiver = lanes[pair].receiver;
-        return new QueueHandler() {
-            @Override
-            public boolean process(Virtqueue queue, QueueCounters counters) {
-                receiver.attach(queue, counters);
-                if (pair == 0) {
-                    sw.homeTap(SwitchPort.this);
-                }
-                return false;
-            }
-
-            @Override
-            public boolean wantsBuffers() {
-                // Receive buffers wait for frames other ports send; they are no work by themselves.
-                return false;
-            }
-
-            @Override
-            public void stopped() {
-                receiver.detach();
-                if (pair == 0) {
-                    sw.tapHomeStopped(SwitchPort.this);
-                }
-            }
-        };
+        if (pair != 0) {
+            return new WaitingReceiveHandler(lanes[pair].receiver, () -> { }, () -> { });
+        }
+        // Lane 0's worker watches the tap: the first port whose first receive queue runs homes it.
+        return new WaitingReceiveHandler(lanes[0].receiver, () -> sw.homeTap(this), () -> sw.tapHomeStopped(this));
     }
 
     QueueHandler txHandler(int pair) {
@@ -109,6 +89,7 @@ final class SwitchPort implements Port {
 
     private boolean forward(Lane lane, int pair, Virtqueue txq, QueueCounters counters) {
         DescriptorChain tx = lane.tx;
+        Capture capture = device.capture();
         int moved = 0;
         long now = System.nanoTime();
         while (moved < BUDGET && txq.pop(tx)) {
@@ -122,6 +103,9 @@ final class SwitchPort implements Port {
                 continue;
             }
             counters.request(frame);
+            if (capture != null) {
+                capture.record(tx, NetFeatures.HEADER, frame, false);
+            }
             if (!device.linkUp()) {
                 device.drops().linkDown.increment();
                 txq.push(tx, 0);
@@ -181,6 +165,11 @@ final class SwitchPort implements Port {
         Receiver r = lanes[0].receiver;
         if (!r.ownedByCaller() || r.deliverOwn(frame, length) <= 0) {
             device.drops().noBuffer.increment();
+            return;
+        }
+        Capture capture = device.capture();
+        if (capture != null) {
+            capture.record(frame, (int) length);
         }
     }
 
@@ -256,17 +245,24 @@ final class SwitchPort implements Port {
         });
     }
 
-    /** Delivers into lane's receive queue; runs on the worker that owns it. */
+    /**
+     * Delivers into lane's receive queue; runs on the worker that owns it. The capture is read once
+     * per frame here: frames reach a receiving port one at a time, from other ports' bursts.
+     */
     private void deliver(Lane lane, DescriptorChain from, long frame) {
-        deliver(lane.receiver, lane.segmenter, device.drops(), from, frame);
+        Capture capture = device.capture();
+        if (deliver(lane.receiver, lane.segmenter, device.drops(), from, frame) && capture != null) {
+            capture.record(from, NetFeatures.HEADER, frame, false);
+        }
     }
 
     /**
      * Delivers the frame after from's virtio-net header (checked by the sender's port, but the
      * sender's guest may have rewritten it since) into receiver, cut by segmenter when it is a large
-     * frame the receiver does not take; what is not delivered is counted in drops.
+     * frame the receiver does not take; what is not delivered is counted in drops. True when it
+     * went in (for a large frame cut here: when it could be cut).
      */
-    static void deliver(Receiver receiver, Segmenter segmenter, DropCounters drops, DescriptorChain from, long frame) {
+    static boolean deliver(Receiver receiver, Segmenter segmenter, DropCounters drops, DescriptorChain from, long frame) {
         long w0 = from.readLong(0);
         int gsoType = (int) (w0 >>> 8) & 0xff;
         if (gsoType != 0 && !receiver.takes(gsoType)) {
@@ -279,8 +275,9 @@ final class SwitchPort implements Port {
                 }
             })) {
                 drops.badHeader.increment();
+                return false;
             }
-            return;
+            return true;
         }
         int r = receiver.deliver(from, frame, false);
         if (r == Receiver.NO_ROOM) {
@@ -290,5 +287,6 @@ final class SwitchPort implements Port {
         } else if (r == Receiver.TOO_LONG) {
             drops.tooLong.increment();
         }
+        return r > 0;
     }
 }

@@ -13,6 +13,8 @@ import org.vhostvertx.test.frontend.BlkDriver;
 import org.vhostvertx.test.frontend.DriverRing.Buf;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestRam;
+import org.vhostvertx.test.frontend.NetPort;
+import org.vhostvertx.test.net.PcapRecords;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -109,6 +111,45 @@ class ConsoleRestTest {
             // The launcher's Vert.x: Micrometer's JVM and Vert.x metrics in the same registry.
             assertTrue(text.contains("\njvm_memory_used_bytes{"), "JVM metrics");
             assertTrue(text.contains("\nvertx_eventbus_"), "Vert.x metrics");
+        }
+    }
+
+    @Test
+    void theCaptureButtonsEndpointsStartACaptureAndDownloadItsPcap() throws Exception {
+        try (Backend backend = Backend.start(config(new JsonObject(), reflectPort("n")));
+             ConsoleClient console = new ConsoleClient(backend);
+             GuestRam ram = new GuestRam(0, 1 << 20);
+             FrontEnd fe = FrontEnd.start(dir.resolve("n.sock"), ram, FrontEnd.Options.split().withQueues(3))) {
+            HttpResponse<Buffer> none = console.get("/api/devices/" + NODE + "/n/capture.pcap");
+            assertEquals(400, none.statusCode());
+            assertEquals("no capture was made on this device", error(none));
+
+            HttpResponse<Buffer> started = console.post("/api/devices/" + NODE + "/n/actions/capture",
+                    new JsonObject().put("frames", 4));
+            assertEquals(200, started.statusCode(), started.bodyAsString());
+            Path file = Path.of(started.bodyAsJsonObject().getString("file"));
+            assertEquals(dir, file.getParent(), "next to the socket");
+            HttpResponse<Buffer> again = console.post("/api/devices/" + NODE + "/n/actions/capture", new JsonObject());
+            assertEquals(400, again.statusCode());
+            assertTrue(error(again).startsWith("a capture runs already"), error(again));
+
+            NetPort port = new NetPort(fe, new byte[]{0x52, 0x54, 0, 0, 0, 2}, 8);
+            byte[][] sent = {new byte[60], new byte[1514]};
+            for (byte[] f : sent) {
+                Arrays.fill(f, (byte) f.length);
+                System.arraycopy(new byte[]{0x52, 0x54, 0, 0, 0, 1, 0x52, 0x54, 0, 0, 0, 2}, 0, f, 0, 12);
+                port.send(f);
+                port.receive();
+            }
+            waitFor("the capture ends after 4 frames", () -> !console.device("n").getJsonObject("info")
+                    .getJsonObject("capture").getBoolean("running"));
+
+            HttpResponse<Buffer> pcap = console.get("/api/devices/" + NODE + "/n/capture.pcap");
+            assertEquals(200, pcap.statusCode());
+            assertEquals("attachment; filename=\"" + file.getFileName() + "\"", pcap.getHeader("Content-Disposition"));
+            byte[] body = pcap.body().getBytes();
+            assertArrayEquals(Files.readAllBytes(file), body, "the file as the node wrote it");
+            assertEquals(List.of(60, 60, 1514, 1514), PcapRecords.lengths(body), "each frame as sent and as reflected");
         }
     }
 
