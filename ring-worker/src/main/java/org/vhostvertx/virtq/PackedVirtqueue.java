@@ -303,17 +303,23 @@ final class PackedVirtqueue implements Virtqueue {
         if (writtenLength > 0) {
             flags |= DESC_F_WRITE;
         }
+        // The pages written so far are logged before the flags hand the descriptor back, so a
+        // driver that sees it finds them logged; the ring's slot once more after the flags, so a
+        // log sync between the two cannot take the flags' write off it.
+        if (log != null) {
+            chain.markWritten(log, Integer.toUnsignedLong(writtenLength));
+            if (logRing) {
+                log.mark(ringGpa + at, 16);
+            }
+        }
         // id and length must be visible before the flags that hand the descriptor back.
         VarHandle.releaseFence();
         ring.set(U16, at + 14, (short) flags);
         if (inflight != null) {
             inflight.returned();
         }
-        if (log != null) {
-            chain.markWritten(log, Integer.toUnsignedLong(writtenLength));
-            if (logRing) {
-                log.mark(ringGpa + at, 16);
-            }
+        if (log != null && logRing) {
+            log.mark(ringGpa + at, 16);
         }
         usedIdx = nextUsed;
         usedWrap = nextWrap;
