@@ -19,6 +19,10 @@ function select(key) {
   renderDetail(reloadSoon);
 }
 
+/** How often the page lists the devices again without a message asking for it. */
+const LIST_MILLIS = 10000;
+let listTimer = null;
+
 /** Fetches every node's devices again: after an event, an action, or stats of a device we do not know. */
 async function reloadDevices() {
   try {
@@ -101,6 +105,10 @@ async function start() {
   $('#token-input').classList.remove('invalid');
   openStream({ stats: onStats, event: onEvent, status: streamStatus });
   await reloadDevices();
+  // A node the console learns from the cluster's registry (every 10 s) may publish nothing at all
+  // (no stats, no events), so nothing on the stream would make the page list it: look again now
+  // and then. Started once, however often the token changes.
+  if (listTimer === null) listTimer = setInterval(reloadDevices, LIST_MILLIS);
   try {
     renderAddForm((await api('GET', '/api/types')).types ?? [], reloadSoon);
   } catch (e) {
