@@ -36,8 +36,11 @@ class FrontEndKillTest {
     static final int KILLS = Integer.getInteger("frontEndKills", 20);
     /** Rounds before the baseline: the JVM commits some memory (code, heap regions, class data) at first use only. */
     static final int WARM_UP = 2;
-    /** Heap that may differ after a full GC without being a leak: caches, the console's latest stats. */
-    static final long HEAP_TOLERANCE_KIB = 1024;
+    /**
+     * Heap that may differ after a full GC without being a leak (caches, the console's latest
+     * stats): measured between -450 and +1076 KiB over runs of 20 to 100 kills, so 1 MiB was too tight.
+     */
+    static final long HEAP_TOLERANCE_KIB = 3072;
     static final long SETTLE_SECONDS = 60;
 
     @TempDir
