@@ -8,6 +8,7 @@ import org.vhostvertx.memory.MemoryRegion;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
  * The packed ring of virtio 1.2 §2.8: one descriptor ring and two event suppression areas. With an
@@ -55,6 +56,7 @@ final class PackedVirtqueue implements Virtqueue {
     /** Head entries of the inflight region still to serve again after a restart, oldest first. */
     private final int[] resubmit;
     private int resubmitNext;
+    private final String restartState;
 
     PackedVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base,
                     MemorySegment inflightRegion, int maxChain) {
@@ -88,6 +90,7 @@ final class PackedVirtqueue implements Virtqueue {
         }
         this.inflight = inflightRegion == null ? null : new PackedInflightRegion(inflightRegion, size, features);
         if (inflight == null || inflight.fresh()) {
+            this.restartState = null;
             this.resubmit = new int[0];
             if (inflight != null) {
                 inflight.start(usedIdx, usedWrap);
@@ -106,6 +109,9 @@ final class PackedVirtqueue implements Virtqueue {
                 lastAvail -= size;
                 availWrap = !availWrap;
             }
+            this.restartState = "packed ring: base 0x" + Integer.toHexString(base) + ", used position " + usedIdx
+                    + (usedWrap ? " (wrap 1)" : " (wrap 0)") + ", next to take " + lastAvail
+                    + (availWrap ? " (wrap 1)" : " (wrap 0)") + ", resubmitting heads " + Arrays.toString(resubmit);
         }
         this.signalledUsed = usedIdx;
     }
@@ -124,6 +130,11 @@ final class PackedVirtqueue implements Virtqueue {
     public void log(DirtyLog log, boolean logRing) {
         this.log = log;
         this.logRing = logRing;
+    }
+
+    @Override
+    public String restartState() {
+        return restartState;
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.vhostvertx.memory.MemoryRegion;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /** The split ring of virtio 1.2 §2.7: descriptor table, available ring, used ring. */
 final class SplitVirtqueue implements Virtqueue {
@@ -45,6 +46,7 @@ final class SplitVirtqueue implements Virtqueue {
     private final InflightRegion inflight;
     private final int[] resubmit;
     private int resubmitNext;
+    private final String restartState;
 
     SplitVirtqueue(GuestMemory memory, int size, VringAddresses addresses, long features, int base,
                    InflightRegion inflight, int maxChain) {
@@ -71,7 +73,11 @@ final class SplitVirtqueue implements Virtqueue {
             this.resubmit = inflight.recover(usedIdx);
             this.lastAvail = (usedIdx + resubmit.length) & 0xffff;
             this.shadowAvail = lastAvail;
+            this.restartState = "split ring: base " + (base & 0xffff) + ", available index " + availIdx()
+                    + ", used index " + usedIdx + ", next to take " + lastAvail + ", resubmitting heads "
+                    + Arrays.toString(resubmit);
         } else {
+            this.restartState = null;
             this.resubmit = new int[0];
             if (inflight != null) {
                 inflight.recover(usedIdx);
@@ -100,6 +106,11 @@ final class SplitVirtqueue implements Virtqueue {
         if (log != null && logRing) {
             log.mark(usedGpa + offset, len);
         }
+    }
+
+    @Override
+    public String restartState() {
+        return restartState;
     }
 
     @Override

@@ -61,6 +61,14 @@ public interface Virtqueue {
      */
     void log(DirtyLog log, boolean logRing);
 
+    /**
+     * How the queue took up a ring a previous back end left (from the inflight region), for the
+     * log; null when it started from SET_VRING_BASE alone.
+     */
+    default String restartState() {
+        return null;
+    }
+
     /** Rebinds the queue to a new memory snapshot (rings re-translated) while it is quiesced. */
     void remap(GuestMemory memory);
 

@@ -110,6 +110,11 @@ public final class RingWorker implements AutoCloseable {
             }
             // Buffers may have been made available before we were listening: look at once.
             runner.queue().disableNotifications();
+            if (runner.queue().restartState() != null) {
+                // A back end killed between publishing used buffers and calling the driver left
+                // them unseen, and nothing we do now would call: call once (a spare call is harmless).
+                runner.call();
+            }
             return null;
         });
     }

@@ -341,6 +341,10 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         }
         Virtqueue queue = Virtqueue.create(q.memory(), q.size(), q.addresses(), q.features(), q.base(), q.inflight(),
                 device.spec().chainLimit(q.size()));
+        if (queue.restartState() != null) {
+            LOG.info("device " + id + " queue " + q.index() + " takes up where its last back end stopped: "
+                    + queue.restartState());
+        }
         if ((q.addresses().flags() & VringAddresses.F_LOG) != 0) {
             logRings.add(q.index());
         } else {
