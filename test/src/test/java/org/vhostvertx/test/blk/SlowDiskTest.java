@@ -7,6 +7,7 @@ import org.vhostvertx.test.frontend.BackendProcess;
 import org.vhostvertx.test.frontend.BlkDriver;
 import org.vhostvertx.test.frontend.BlkVerifiedIo;
 import org.vhostvertx.test.frontend.BlkioThrottle;
+import org.vhostvertx.test.frontend.DeviceKind;
 import org.vhostvertx.test.frontend.DriverRing;
 import org.vhostvertx.test.frontend.FrontEnd;
 import org.vhostvertx.test.frontend.GuestConnection;
@@ -28,15 +29,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A slow disk does not slow a fast one on the same ring worker. The back end (the jar, one worker)
- * runs in a blkio cgroup that holds the root disk to 4 KiB/s; one device (a blk disk, or a scsi
- * LUN) has its image there with "direct": true (so every write really is a block request the
- * throttle holds), a blk disk has its image in /dev/shm. A 1 MiB write on the slow disk needs
- * minutes under the throttle; while it is outstanding the fast disk completes 500 verified requests
- * (count-based: the slow write must still be outstanding after them). Then the throttle is lifted
- * and the slow write completes and reads back intact. With the synchronous engine
- * ({@code BACKEND_JVM_OPTS=-Dvhostvertx.ioUring=false}) the worker sits in pwritev and the fast
- * disk's first batch times out: this test fails there.
+ * A slow disk does not slow a fast one, nor a net port, on the same ring worker. The back end (the
+ * jar, {@code "workers": 1}, so every queue of every device runs on that one worker) runs in a
+ * blkio cgroup that holds the root disk to 4 KiB/s; one device (a blk disk, or a scsi LUN) has its
+ * image there with "direct": true (so every write really is a block request the throttle holds), a
+ * blk disk has its image in /dev/shm, and a net reflect port sends every frame back with its MACs
+ * swapped. A 1 MiB write on the slow disk needs minutes under the throttle; while it is outstanding
+ * the fast disk completes 500 verified requests and the reflect port returns 500 frames, each
+ * checked byte for byte, batch by batch in turn (count-based: the slow write must still be
+ * outstanding after them). Then the throttle is lifted and the slow write completes and reads back
+ * intact. With the synchronous engine ({@code BACKEND_JVM_OPTS=-Dvhostvertx.ioUring=false}) the
+ * worker sits in pwritev and the fast disk's first batch times out: this test fails there.
  */
 class SlowDiskTest {
 
@@ -44,6 +47,8 @@ class SlowDiskTest {
     private static final long SLOW_SECTOR = 2048;
     private static final int FAST_DEPTH = 25;
     private static final int FAST_BATCHES = 10;
+    /** Frames per batch through the reflect port: 500 in the first FAST_BATCHES batches. */
+    private static final int NET_DEPTH = 50;
 
     /** The slow device's side: its configuration, the queue its write goes on, and how to write and read it. */
     private interface SlowDisk {
@@ -67,7 +72,7 @@ class SlowDiskTest {
     }
 
     @Test
-    void aThrottledBlkDiskDoesNotDelayAFastDiskOnTheSameWorker() throws Exception {
+    void aThrottledBlkDiskDoesNotDelayAFastDiskOrANetPortOnTheSameWorker() throws Exception {
         run(new SlowDisk() {
             private BlkDriver blk;
             private BlkDriver.Slot big;
@@ -104,7 +109,7 @@ class SlowDiskTest {
     }
 
     @Test
-    void aThrottledScsiLunDoesNotDelayAFastDiskOnTheSameWorkerAndAbortTaskWaitsForTheWrite() throws Exception {
+    void aThrottledScsiLunDoesNotDelayAFastDiskOrANetPortOnTheSameWorkerAndAbortTaskWaitsForTheWrite() throws Exception {
         run(new SlowDisk() {
             private ScsiDriver scsi;
             private ScsiDriver.Slot big;
@@ -175,33 +180,41 @@ class SlowDiskTest {
         Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "vhostvertx-fast");
         Path slowSocket = work.resolve("slow.sock");
         Path fastSocket = work.resolve("fast.sock");
+        Path netSocket = work.resolve("net.sock");
         JsonObject config = new JsonObject().put("workers", 1).put("console", new JsonObject().put("enabled", false))
                 .put("devices", new JsonArray()
                         .add(slowDisk.entry(work.resolve("slow.img")).put("id", "slow").put("socket", slowSocket.toString()))
                         .add(new JsonObject().put("id", "fast").put("type", "blk").put("socket", fastSocket.toString())
-                                .put("image", shm.resolve("fast.img").toString()).put("size", "16M")));
+                                .put("image", shm.resolve("fast.img").toString()).put("size", "16M"))
+                        .add(DeviceKind.REFLECT.entry("net", netSocket)));
         String jvm = System.getenv("BACKEND_JVM_OPTS");
         List<String> jvmOptions = jvm == null || jvm.isBlank() ? List.of() : List.of(jvm.trim().split("\\s+"));
         // Closed in reverse: the front ends, the back end, and then the group, which must be empty.
         try (BlkioThrottle throttle = BlkioThrottle.create(work);
              BackendProcess backend = BackendProcess.start(BackendProcess.jar(), jvmOptions, config, List.of(), work);
              GuestConnection slow = GuestConnection.open(slowSocket, slowDisk.queueCount());
-             GuestConnection fast = GuestConnection.open(fastSocket, 1)) {
+             GuestConnection fast = GuestConnection.open(fastSocket, 1);
+             GuestConnection net = GuestConnection.open(netSocket, DeviceKind.REFLECT.queues())) {
             throttle.add(backend.pid());
             throttle.limit(4096);
             try {
                 byte[] data = VerifiedIo.pattern(7, 0, SLOW_WRITE);
                 FrontEnd.Queue slowQueue = slowDisk.submitWrite(slow, data);
-                BlkVerifiedIo fastIo = new BlkVerifiedIo(fast.fe(), FAST_DEPTH, 4096);
+                List<VerifiedIo> others = List.of(new BlkVerifiedIo(fast.fe(), FAST_DEPTH, 4096),
+                        DeviceKind.REFLECT.io(net, 1, NET_DEPTH));
                 for (int b = 0; b < FAST_BATCHES; b++) {
-                    fastIo.batch(b);
+                    for (VerifiedIo io : others) {
+                        io.batch(b);
+                    }
                 }
-                int verified = FAST_DEPTH * 2 * FAST_BATCHES;
-                assertNull(slowQueue.ring.pollUsed(), "the slow write finished within the fast disk's " + verified
-                        + " requests: the throttle on " + throttle.device() + " did not hold it, so this proves nothing");
+                assertNull(slowQueue.ring.pollUsed(), "the slow write finished within the fast disk's "
+                        + FAST_DEPTH * 2 * FAST_BATCHES + " requests and the net port's " + NET_DEPTH * FAST_BATCHES
+                        + " frames: the throttle on " + throttle.device() + " did not hold it, so this proves nothing");
                 // The worker has run many rounds since the write came: it is in flight, not waiting in the ring.
                 slowDisk.alongside(slow);
-                fastIo.batch(FAST_BATCHES);
+                for (VerifiedIo io : others) {
+                    io.batch(FAST_BATCHES);
+                }
                 slowDisk.whileOutstanding(slow);
                 assertNull(slowQueue.ring.pollUsed(), "the slow write finished early");
                 throttle.limit(0);
