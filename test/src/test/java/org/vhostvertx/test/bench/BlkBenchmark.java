@@ -20,9 +20,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Not a test: our blk back end against qemu-storage-daemon, driven by the same Java front end, on
- * the same kind of image in /dev/shm, alternating, several runs; prints medians and ratios.
+ * the same kind of image, alternating, several runs; prints medians and ratios. Images live in
+ * /dev/shm ("shm") and on the root file system with O_DIRECT ("disk").
  *
- * <p>Run with {@code bin/bench blk [runs] [seconds]}. The back ends are pinned to CPU 1 and the
+ * <p>Run with {@code bin/bench blk [runs] [seconds] [shm,disk]}. The back ends are pinned to CPU 1 and the
  * front end to CPU 0 (taskset), so each side has one core.
  */
 public final class BlkBenchmark {
@@ -40,47 +41,88 @@ public final class BlkBenchmark {
 
     static final long IMAGE = 256L << 20;
 
+    /**
+     * Where the images live and who serves them there. In /dev/shm (tmpfs has no O_DIRECT) qsd runs
+     * with its defaults and tuned (an iothread, aio=io_uring); on a file of the root file system we
+     * run with {@code "direct": true} and qsd tuned with cache.direct=on.
+     */
+    record Place(String name, Path dir, List<String> backEnds) {
+    }
+
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 2;
-        Path work = Files.createTempDirectory(Path.of("/dev/shm"), "vhost-bench");
+        String where = args.length > 2 ? args[2] : "shm,disk";
+        List<Place> places = new ArrayList<>();
+        for (String name : where.split(",")) {
+            places.add(switch (name) {
+                // "ours" polls adaptively (the default); "ours-irq" is pure interrupt mode, like qsd.
+                case "shm" -> new Place(name, Path.of("/dev/shm"), List.of("ours", "ours-irq", "qsd", "qsd-tuned"));
+                case "disk" -> new Place(name, Path.of("/var/tmp"), List.of("ours-direct", "qsd-tuned-direct"));
+                default -> throw new IllegalArgumentException("place " + name + ": shm or disk");
+            });
+        }
+        for (Place place : places) {
+            run(place, runs, seconds);
+        }
+    }
+
+    static void run(Place place, int runs, double seconds) throws Exception {
+        Path work = Files.createTempDirectory(place.dir(), "vhost-bench");
         Path oursImage = fill(work.resolve("ours.img"));
         Path qsdImage = fill(work.resolve("qsd.img"));
-        // "ours" polls adaptively (the default); "ours-irq" is pure interrupt mode, like qsd.
-        List<String> backends = List.of("ours", "ours-irq", "qsd");
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
-            List<String> order = new ArrayList<>(backends);
+            List<String> order = new ArrayList<>(place.backEnds());
             java.util.Collections.rotate(order, run);
             for (String who : order) {
                 Path socket = work.resolve(who + ".sock");
                 Files.deleteIfExists(socket);
                 try (AutoCloseable backend = switch (who) {
-                    case "ours" -> startOurs(work, oursImage, socket, 50);
-                    case "ours-irq" -> startOurs(work, oursImage, socket, 0);
-                    default -> startQsd(qsdImage, socket);
+                    case "ours" -> startOurs(work, oursImage, socket, 50, false);
+                    case "ours-irq" -> startOurs(work, oursImage, socket, 0, false);
+                    case "ours-direct" -> startOurs(work, oursImage, socket, 50, true);
+                    case "qsd" -> startQsd(qsdImage, socket, "cache.direct=off", false);
+                    case "qsd-tuned" -> startQsd(qsdImage, socket, "cache.direct=off,aio=io_uring", true);
+                    case "qsd-tuned-direct" -> startQsd(qsdImage, socket, "cache.direct=on,aio=io_uring", true);
+                    default -> throw new IllegalArgumentException(who);
                 }) {
                     for (Workload w : WORKLOADS) {
                         double iops = measure(socket, w, seconds);
                         results.computeIfAbsent(who, k -> new LinkedHashMap<>())
                                 .computeIfAbsent(w.name(), k -> new ArrayList<>()).add(iops);
-                        System.err.printf("run %d %-8s %-18s %10.0f IOPS%n", run + 1, who, w.name(), iops);
+                        System.err.printf("%s run %d %-16s %-18s %10.0f IOPS%n", place.name(), run + 1, who, w.name(), iops);
                     }
                 }
             }
         }
-        System.out.printf("%n%-18s %10s %10s %10s %7s %7s %9s %9s   (median of %d runs; min..max)%n", "workload",
-                "ours", "ours-irq", "qsd", "ratio", "irq/qsd", "ours MB/s", "qsd MB/s", runs);
+        // The first back end is ours; the ratios are against every qsd.
+        List<String> names = place.backEnds();
+        String ours = names.getFirst();
+        System.out.printf("%n%s (%s): IOPS, median of %d runs (min..max); ratio = %s / qsd%n", place.name(), work, runs, ours);
+        StringBuilder head = new StringBuilder(String.format("%-18s", "workload"));
+        for (String n : names) {
+            head.append(String.format(" %24s", n));
+        }
+        for (String n : names) {
+            if (n.startsWith("qsd")) {
+                head.append(String.format(" %18s", ours + "/" + n));
+            }
+        }
+        System.out.println(head);
         for (Workload w : WORKLOADS) {
-            List<Double> o = results.get("ours").get(w.name());
-            List<Double> i = results.get("ours-irq").get(w.name());
-            List<Double> t = results.get("qsd").get(w.name());
-            double mo = median(o);
-            double mi = median(i);
-            double mt = median(t);
-            System.out.printf("%-18s %10.0f %10.0f %10.0f %7.2f %7.2f %9.1f %9.1f   ours %.0f..%.0f irq %.0f..%.0f"
-                            + " qsd %.0f..%.0f%n", w.name(), mo, mi, mt, mo / mt, mi / mt, mo * w.blockSize() / 1e6,
-                    mt * w.blockSize() / 1e6, min(o), max(o), min(i), max(i), min(t), max(t));
+            StringBuilder line = new StringBuilder(String.format("%-18s", w.name()));
+            for (String n : names) {
+                List<Double> v = results.get(n).get(w.name());
+                line.append(String.format(" %8.0f (%6.0f..%6.0f)", median(v), min(v), max(v)));
+            }
+            double mo = median(results.get(ours).get(w.name()));
+            for (String n : names) {
+                if (n.startsWith("qsd")) {
+                    line.append(String.format(" %18.2f", mo / median(results.get(n).get(w.name()))));
+                }
+            }
+            System.out.println(line);
         }
         try (var files = Files.list(work)) {
             files.forEach(p -> p.toFile().delete());
@@ -99,26 +141,35 @@ public final class BlkBenchmark {
         return image;
     }
 
-    static AutoCloseable startOurs(Path work, Path image, Path socket, int pollMicros) throws Exception {
+    static AutoCloseable startOurs(Path work, Path image, Path socket, int pollMicros, boolean direct) throws Exception {
+        JsonObject device = new JsonObject().put("id", "bench").put("type", "blk")
+                .put("socket", socket.toString()).put("image", image.toString());
+        if (direct) {
+            device.put("direct", true);
+        }
         JsonObject config = new JsonObject().put("workers", 1).put("pollMicros", pollMicros).put("statsMillis", 0)
-                .put("devices", new JsonArray().add(new JsonObject().put("id", "bench").put("type", "blk")
-                        .put("socket", socket.toString()).put("image", image.toString())));
+                .put("devices", new JsonArray().add(device));
         BackendProcess p = BackendProcess.start(config, work, socket);
         pin(p.pid(), 1);
         return p;
     }
 
-    static AutoCloseable startQsd(Path image, Path socket) throws Exception {
-        Process p = new ProcessBuilder("taskset", "-c", "1", "qemu-storage-daemon",
-                "--blockdev", "driver=file,node-name=file0,filename=" + image + ",cache.direct=off",
+    /** qemu-storage-daemon; tuned, the export runs on an iothread of its own. */
+    static AutoCloseable startQsd(Path image, Path socket, String fileOptions, boolean iothread) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", "1", "qemu-storage-daemon"));
+        if (iothread) {
+            cmd.addAll(List.of("--object", "iothread,id=io0"));
+        }
+        cmd.addAll(List.of("--blockdev", "driver=file,node-name=file0,filename=" + image + "," + fileOptions,
                 "--blockdev", "driver=raw,node-name=disk0,file=file0",
                 "--export", "type=vhost-user-blk,id=exp0,node-name=disk0,addr.type=unix,addr.path=" + socket
-                        + ",writable=on,num-queues=1").redirectErrorStream(true)
+                        + ",writable=on,num-queues=1" + (iothread ? ",iothread=io0" : "")));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!Files.exists(socket)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
-                throw new IOException("qemu-storage-daemon did not start");
+                throw new IOException("qemu-storage-daemon did not start: " + cmd);
             }
             Thread.sleep(20);
         }
