@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonObject;
 import org.vhostvertx.test.frontend.BackendProcess;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Not a test: the DPDK virtio-user loopback. testpmd with a virtio-user port (io forwarding,
@@ -25,59 +22,83 @@ import java.util.regex.Pattern;
 public final class NetBenchmark {
 
     public static void main(String[] args) throws Exception {
-        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        int runs = number(args, 0, 3);
+        int seconds = number(args, 1, 6);
         // Optional: only these frame sizes and back ends, e.g. "64" "ours" while profiling; a back
         // end given as a path to a jar is another build of ours, and "@options" after either adds
         // JVM options (to compare two builds or settings in one run).
-        int[] sizes = args.length > 2 ? java.util.Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
-                : new int[]{64, 1518};
+        int[] sizes = sizes(args, 2);
         List<String> backEnds = args.length > 3 ? List.of(args[3].split(",")) : List.of("ours", "dpdk");
         Path work = Files.createTempDirectory("vhost-net-bench");
+        Map<String, List<Double>> results = alternate(work, runs, sizes, backEnds, (who, run, size) -> {
+            String prefix = "c" + run + Math.abs(who.hashCode()) + size;
+            Path socket = work.resolve((who.equals("dpdk") ? "dpdk" : "ours") + ".sock");
+            Files.deleteIfExists(socket);
+            if (who.equals("dpdk")) {
+                try (DpdkTestpmd vhost = DpdkTestpmd.start(work.resolve("vhost.log"), "v" + run + size, "0@1,1@1",
+                        DpdkTestpmd.vhost(socket), List.of("--forward-mode=macswap"))) {
+                    vhost.awaitSockets(socket);
+                    return client(work, socket, size, seconds, prefix);
+                }
+            }
+            JsonObject config = oursConfig(new JsonArray().add(new JsonObject()
+                    .put("id", "reflect").put("type", "net").put("port", "reflect").put("socket", socket.toString())));
+            // "ours", "ours+console", or "path/to/other.jar", optionally followed by "@JVM options".
+            String[] build = who.split("@", 2);
+            boolean ours = build[0].equals("ours") || build[0].equals("ours+console");
+            boolean console = build[0].equals("ours+console");
+            Path jar = ours ? BackendProcess.jar() : Path.of(build[0]);
+            if (console) {
+                // The console on, stats every second, and a browser showing them (on CPU 0, with the client).
+                config.put("statsMillis", 1000).put("console", new JsonObject().put("port", CONSOLE_PORT)
+                        .put("token", CONSOLE_TOKEN));
+            } else if (!ours) {
+                config.remove("console");
+            }
+            String options = build.length > 1 ? build[1] : System.getenv("BACKEND_JVM_OPTS");
+            try (BackendProcess backend = BackendProcess.start(jar, options, config, work, socket);
+                 Browser browser = console ? Browser.open(work, CONSOLE_PORT, CONSOLE_TOKEN) : null) {
+                BlkBenchmark.pin(backend.pid(), 1);
+                return client(work, socket, size, seconds, prefix);
+            }
+        });
+        summary(results, sizes, runs);
+        results.forEach((k, v) -> {
+            if (!k.startsWith("ours-") && !k.startsWith("dpdk-")) {
+                System.out.printf("%s: median %.3f Mpps (%.3f..%.3f)%n", k, BlkBenchmark.median(v),
+                        BlkBenchmark.min(v), BlkBenchmark.max(v));
+            }
+        });
+    }
+
+    /** Argument i as a number, or else. */
+    static int number(String[] args, int i, int orElse) {
+        return args.length > i ? Integer.parseInt(args[i]) : orElse;
+    }
+
+    /** Argument i as frame sizes ("64,1518"), by default 64 and 1518. */
+    static int[] sizes(String[] args, int i) {
+        return args.length > i ? java.util.Arrays.stream(args[i].split(",")).mapToInt(Integer::parseInt).toArray()
+                : new int[]{64, 1518};
+    }
+
+    /** One run of one back end at one frame size: its rate in Mpps. */
+    interface Run {
+        double mpps(String who, int run, int size) throws Exception;
+    }
+
+    /**
+     * Every run, every size, the back ends in turn (reversed on odd runs), each run printed with the
+     * CPU 0&lt;-&gt;1 round trip before and after; the rates by "who-size".
+     */
+    static Map<String, List<Double>> alternate(Path work, int runs, int[] sizes, List<String> backEnds, Run measure)
+            throws Exception {
         Map<String, List<Double>> results = new LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
             for (int size : sizes) {
                 for (String who : run % 2 == 0 ? backEnds : backEnds.reversed()) {
-                    Path socket = work.resolve((who.equals("dpdk") ? "dpdk" : "ours") + ".sock");
-                    Files.deleteIfExists(socket);
-                    double mpps;
                     double rttBefore = CoreLatency.measure(work);
-                    if (!who.equals("dpdk")) {
-                        JsonObject config = new JsonObject().put("workers", 1).put("pollMicros", 1_000_000)
-                                .put("statsMillis", 0).put("devices", new JsonArray().add(new JsonObject()
-                                        .put("id", "reflect").put("type", "net").put("port", "reflect")
-                                        .put("socket", socket.toString())));
-                        // "ours", "ours+console", or "path/to/other.jar", optionally followed by "@JVM options".
-                        String[] build = who.split("@", 2);
-                        boolean ours = build[0].equals("ours") || build[0].equals("ours+console");
-                        boolean console = build[0].equals("ours+console");
-                        Path jar = ours ? BackendProcess.jar() : Path.of(build[0]);
-                        if (console) {
-                            // The console on, stats every second, and a browser showing them (on CPU 0, with the client).
-                            config.put("statsMillis", 1000).put("console", new JsonObject().put("port", CONSOLE_PORT)
-                                    .put("token", CONSOLE_TOKEN));
-                        } else if (ours) {
-                            config.put("console", new JsonObject().put("enabled", false));
-                        }
-                        String options = build.length > 1 ? build[1] : System.getenv("BACKEND_JVM_OPTS");
-                        try (BackendProcess backend = BackendProcess.start(jar, options, config, work, socket);
-                             Browser browser = console ? Browser.open(work, CONSOLE_PORT, CONSOLE_TOKEN) : null) {
-                            BlkBenchmark.pin(backend.pid(), 1);
-                            mpps = client(work, socket, size, seconds, "c" + run + Math.abs(who.hashCode()) + size);
-                        }
-                    } else {
-                        Process vhost = testpmd(work.resolve("vhost.log"), "v" + run + size, "0@1,1@1",
-                                "net_vhost0,iface=" + socket + ",queues=1", List.of("--forward-mode=macswap"));
-                        try {
-                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                            while (!Files.exists(socket) && System.nanoTime() < deadline) {
-                                Thread.sleep(20);
-                            }
-                            mpps = client(work, socket, size, seconds, "c" + run + Math.abs(who.hashCode()) + size);
-                        } finally {
-                            stop(vhost);
-                        }
-                    }
+                    double mpps = measure.mpps(who, run, size);
                     results.computeIfAbsent(who + "-" + size, k -> new ArrayList<>()).add(mpps);
                     // Where the two virtual CPUs sit now decides much of the rate: print it along.
                     double rttAfter = CoreLatency.measure(work);
@@ -86,6 +107,11 @@ public final class NetBenchmark {
                 }
             }
         }
+        return results;
+    }
+
+    /** The medians of "ours-SIZE" and "dpdk-SIZE", their ratio, and their ranges. */
+    static void summary(Map<String, List<Double>> results, int[] sizes, int runs) {
         System.out.printf("%n%-6s %10s %10s %8s   (median of %d runs; min..max)%n", "bytes", "ours Mpps", "DPDK Mpps",
                 "ratio", runs);
         for (int size : sizes) {
@@ -95,12 +121,12 @@ public final class NetBenchmark {
                     BlkBenchmark.median(o), BlkBenchmark.median(d), BlkBenchmark.median(o) / BlkBenchmark.median(d),
                     BlkBenchmark.min(o), BlkBenchmark.max(o), BlkBenchmark.min(d), BlkBenchmark.max(d));
         }
-        results.forEach((k, v) -> {
-            if (!k.startsWith("ours-") && !k.startsWith("dpdk-")) {
-                System.out.printf("%s: median %.3f Mpps (%.3f..%.3f)%n", k, BlkBenchmark.median(v),
-                        BlkBenchmark.min(v), BlkBenchmark.max(v));
-            }
-        });
+    }
+
+    /** Our back end's configuration for a benchmark: one worker, no stats, the console off. */
+    static JsonObject oursConfig(JsonArray devices) {
+        return new JsonObject().put("workers", 1).put("pollMicros", 1_000_000).put("statsMillis", 0)
+                .put("console", new JsonObject().put("enabled", false)).put("devices", devices);
     }
 
     static final int CONSOLE_PORT = 18080;
@@ -126,47 +152,11 @@ public final class NetBenchmark {
         }
     }
 
-    static Process testpmd(Path log, String prefix, String lcores, String vdev, List<String> app) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("dpdk-testpmd", "--no-pci", "--single-file-segments",
-                "--file-prefix=" + prefix, "-m", "256", "--lcores", lcores, "--vdev", vdev, "--"));
-        cmd.addAll(app);
-        cmd.addAll(List.of("--auto-start", "--nb-cores=1", "--stats-period=1"));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    /** The virtio-user client: io forwarding with tx_first; the median of its per-second Rx-pps after 2 s. */
+    /** The virtio-user client: io forwarding with tx_first; the median of its Rx-pps after the warm-up. */
     static double client(Path work, Path socket, int size, int seconds, String prefix) throws Exception {
-        Path log = work.resolve(prefix + ".log");
-        Process p = testpmd(log, prefix, "0@0,1@0", "net_virtio_user0,path=" + socket + ",queues=1,queue_size=1024",
-                List.of("--forward-mode=io", "--tx-first", "--txpkts=" + size));
-        try {
-            Thread.sleep(seconds * 1000L);
-        } finally {
-            stop(p);
-        }
-        Matcher m = Pattern.compile("Rx-pps:\\s+(\\d+)").matcher(Files.readString(log));
-        List<Double> pps = new ArrayList<>();
-        while (m.find()) {
-            pps.add(Double.parseDouble(m.group(1)));
-        }
-        if (pps.size() < 4) {
-            throw new IOException("testpmd printed too few rates:\n" + Files.readString(log));
-        }
-        return BlkBenchmark.median(pps.subList(2, pps.size())) / 1e6;
-    }
-
-    static void stop(Process p) throws Exception {
-        try (OutputStream in = p.getOutputStream()) {
-            in.write('\n');
-        } catch (IOException gone) {
-            // already ended
-        }
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-        try (var files = Files.list(Path.of("/dev/hugepages"))) {
-            files.filter(f -> !f.getFileName().toString().startsWith("rtemap")).forEach(f -> f.toFile().delete());
-        }
+        List<Double> pps = DpdkTestpmd.start(work.resolve(prefix + ".log"), prefix, "0@0,1@0",
+                        DpdkTestpmd.virtioUser(socket), List.of("--forward-mode=io", "--tx-first", "--txpkts=" + size))
+                .measure(1, seconds).stream().map(r -> r[0]).toList();
+        return BlkBenchmark.median(pps) / 1e6;
     }
 }
