@@ -129,6 +129,7 @@ public final class Linux {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                     JAVA_LONG), Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     private static final MethodHandle STATX = fn("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle FSTATFS = fn("fstatfs", JAVA_INT, JAVA_INT, ADDRESS);
     /** fcntl with a struct flock argument (fcntl is variadic: the third argument is the variadic one). */
     private static final MethodHandle FCNTL_LOCK = LINKER.downcallHandle(LIBC.find("fcntl").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2),
@@ -567,6 +568,25 @@ public final class Linux {
                 return null;
             }
             return new int[]{stx.get(JAVA_INT, 152), stx.get(JAVA_INT, 156)};
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** statfs's f_type of tmpfs (and of memfd files). */
+    public static final long TMPFS_MAGIC = 0x01021994L;
+    /** statfs's f_type of ramfs. */
+    public static final long RAMFS_MAGIC = 0x858458f6L;
+
+    /** The type (f_type, a *_MAGIC number) of the file system fd's file is on. */
+    public static long fileSystemType(int fd) {
+        MemorySegment c = CAPTURE.get();
+        try (Arena a = Arena.ofConfined()) {
+            // struct statfs on x86-64: 120 bytes, f_type the first long.
+            MemorySegment st = a.allocate(120, 8);
+            int rc = (int) FSTATFS.invokeExact(c, fd, st);
+            check("fstatfs", rc, c);
+            return st.get(JAVA_LONG, 0);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -19,12 +19,28 @@ public final class ImageStore implements AutoCloseable {
     private final String description;
     /** The O_DIRECT alignment of offsets, buffers and lengths; 0 when the image is not opened direct. */
     private final int directAlignment;
+    /** The image is in RAM (tmpfs, ramfs, a memfd): I/O on it copies memory and never waits for a disk. */
+    private final boolean inMemory;
 
-    private ImageStore(int fd, long size, String description, int directAlignment) {
+    private ImageStore(int fd, long size, String description, int directAlignment, boolean inMemory) {
         this.fd = fd;
         this.size = size;
         this.description = description;
         this.directAlignment = directAlignment;
+        this.inMemory = inMemory;
+    }
+
+    private static boolean inMemory(int fd) {
+        long type = Linux.fileSystemType(fd);
+        return type == Linux.TMPFS_MAGIC || type == Linux.RAMFS_MAGIC;
+    }
+
+    /**
+     * True when the image is in RAM (on tmpfs or ramfs, or a RAM disk): reading or writing it is a
+     * copy that does not wait for a device, so the disk engines do it on the worker at once.
+     */
+    public boolean inMemory() {
+        return inMemory;
     }
 
     /**
@@ -101,7 +117,7 @@ public final class ImageStore implements AutoCloseable {
                 Linux.close(fd);
                 throw new DeviceException("image " + path + " has " + size + " bytes; a disk needs at least 512");
             }
-            return new ImageStore(fd, size - size % 512, path.toString(), alignment);
+            return new ImageStore(fd, size - size % 512, path.toString(), alignment, inMemory(fd));
         } catch (IOException e) {
             throw new DeviceException("image " + path + ": " + e.getMessage(), e);
         } catch (LinuxException e) {
@@ -115,7 +131,7 @@ public final class ImageStore implements AutoCloseable {
         }
         int fd = Linux.memfdCreate("vhost-vertx-ram-disk", Linux.MFD_CLOEXEC);
         Linux.ftruncate(fd, size);
-        return new ImageStore(fd, size - size % 512, "ram", 0);
+        return new ImageStore(fd, size - size % 512, "ram", 0, true);
     }
 
     /** The alignment direct I/O on fd needs, at least 512; refuses a file whose offsets need more. */

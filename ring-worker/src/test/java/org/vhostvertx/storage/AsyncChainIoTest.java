@@ -288,4 +288,56 @@ class AsyncChainIoTest {
             Linux.close(fd);
         }
     }
+
+    @Test
+    void anImageInRamIsReadAndWrittenInsideTheCallAndOneOnADiskIsNot() throws Exception {
+        engine(4);
+        Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "async-chain-io");
+        // /var/tmp: on the root file system (a /tmp may be a tmpfs).
+        Path disk = Files.createTempDirectory(Path.of("/var/tmp"), "async-chain-io");
+        try (ImageStore inRam = ImageStore.file(shm.resolve("ram.img"), 1 << 20, false, false, false);
+             ImageStore onDisk = ImageStore.file(disk.resolve("disk.img"), 1 << 20, false, false, false)) {
+            assertTrue(inRam.inMemory(), "an image on tmpfs is in RAM");
+            assertFalse(onDisk.inMemory(), "an image on " + disk + " is not");
+            byte[] data = pattern(64 * 1024, 7);
+            MemorySegment.copy(data, 0, guest(4096, data.length), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, data.length);
+            IoRequest w = io.take();
+            TestChains.fill(w.chain(), memory, new long[][]{{4096, data.length}}, new long[][]{});
+            io.write(w, inRam, 512, 0, data.length, true);
+            assertEquals(1, finished.size(), "the write finished inside the call");
+            assertEquals(data.length, finished.getFirst()[1]);
+            assertEquals(0, io.inFlight());
+            IoRequest rd = io.take();
+            TestChains.fill(rd.chain(), memory, new long[][]{}, new long[][]{{2 * MIB, data.length}});
+            io.read(rd, inRam, 512, 0, data.length);
+            assertEquals(2, finished.size(), "the read finished inside the call");
+            assertArrayEquals(data, guest(2 * MIB, data.length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            IoRequest sync = io.take();
+            io.datasync(sync, inRam);
+            assertEquals(List.of(sync.index(), 0L), List.of((int) finished.get(2)[0], finished.get(2)[1]));
+            // All four requests are free again.
+            List<IoRequest> all = new ArrayList<>();
+            for (IoRequest r; (r = io.take()) != null; ) {
+                all.add(r);
+            }
+            assertEquals(4, all.size());
+            all.forEach(io::giveBack);
+
+            IoRequest d = io.take();
+            TestChains.fill(d.chain(), memory, new long[][]{{4096, data.length}}, new long[][]{});
+            io.write(d, onDisk, 0, 0, data.length, false);
+            assertEquals(3, finished.size(), "a write to a disk image waits for its completion");
+            assertEquals(1, io.inFlight());
+            io.submit();
+            io.drain();
+            assertEquals(data.length, finished.get(3)[1]);
+        } finally {
+            for (Path d : List.of(shm, disk)) {
+                try (var files = Files.list(d)) {
+                    files.forEach(f -> f.toFile().delete());
+                }
+                Files.deleteIfExists(d);
+            }
+        }
+    }
 }
