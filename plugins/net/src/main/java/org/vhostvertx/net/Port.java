@@ -13,6 +13,16 @@ interface Port {
      */
     void receive(DescriptorChain from, long frame, int pair);
 
+    /**
+     * The frames of from[start, start + count), in order, each after its chain's virtio-net header,
+     * sent on pair; as {@link #receive} one by one unless the port takes a burst at once.
+     */
+    default void receiveBurst(DescriptorChain[] from, int start, int count, int pair) {
+        for (int i = start; i < start + count; i++) {
+            receive(from[i], from[i].readableLength() - NetFeatures.HEADER, pair);
+        }
+    }
+
     /** A frame in our own memory (an announcement the device makes); runs on lane 0's worker. */
     void receiveOwn(MemorySegment frame, long length);
 }

@@ -184,9 +184,14 @@ final class Receiver {
      * way have their transfers overlap instead of queueing behind our own bookkeeping.
      */
     int deliverPlain(DescriptorChain[] tx, int n, boolean swapMacs) {
+        return deliverPlain(tx, 0, n, swapMacs);
+    }
+
+    /** As {@link #deliverPlain(DescriptorChain[], int, boolean)} for tx[from, from + n). */
+    int deliverPlain(DescriptorChain[] tx, int from, int n, boolean swapMacs) {
         int m = 0;
         for (; m < n && m < BURST; m++) {
-            DescriptorChain c = tx[m];
+            DescriptorChain c = tx[from + m];
             long frameLength = c.readableLength() - NetFeatures.HEADER;
             // The length first: a chain shorter than a header has no word to read.
             if (frameLength < NetFeatures.ETH_HEADER || (c.readLong(0) & 0xffff) != 0) {
@@ -214,7 +219,7 @@ final class Receiver {
             b.writeLong(0, words[3 * i]);
             b.writeLong(8, words[3 * i + 1]);
             b.writeLong(16, words[3 * i + 2]);
-            tx[i].copyTo(b, FIRST, FIRST, lengths[i] - FIRST);
+            tx[from + i].copyTo(b, FIRST, FIRST, lengths[i] - FIRST);
         }
         for (int i = 0; i < k; i++) {
             queue.push(rx[i], (int) lengths[i]);

@@ -42,14 +42,33 @@ final class SwitchPort implements Port {
     /** One queue pair of the port and the scratch its worker uses for it. */
     private static final class Lane {
         final Receiver receiver = new Receiver();
-        /** The transmit chain being forwarded (used by the transmit handler). */
-        final DescriptorChain tx = new DescriptorChain(8);
+        /** The transmit chains of the burst being forwarded (used by the transmit handler). */
+        final DescriptorChain[] tx = new DescriptorChain[Receiver.BURST];
+        /** Where each frame of the burst goes: a port, FLOOD, or null when it goes nowhere. */
+        final Port[] to = new Port[Receiver.BURST];
         /** A frame handed over by another worker, as a chain (used by the receive side). */
         final DescriptorChain handedOver = new DescriptorChain(1);
         /** The header TxHeader checks is read into this. */
         final MemorySegment header = Arena.ofAuto().allocate(16, 8);
         final Segmenter segmenter = new Segmenter();
+
+        Lane() {
+            for (int i = 0; i < tx.length; i++) {
+                tx[i] = new DescriptorChain(8);
+            }
+        }
     }
+
+    /** Marks a frame of a burst that goes to every port but its sender. */
+    private static final Port FLOOD = new Port() {
+        public void receive(DescriptorChain from, long frame, int pair) {
+            throw new UnsupportedOperationException();
+        }
+
+        public void receiveOwn(MemorySegment frame, long length) {
+            throw new UnsupportedOperationException();
+        }
+    };
 
     SwitchPort(NetDevice device, Switch sw, int pairs) {
         this.device = device;
@@ -87,19 +106,59 @@ final class SwitchPort implements Port {
         return (queue, counters) -> forward(lanes[pair], pair, queue, counters);
     }
 
+    /**
+     * Forwards bursts of the guest's frames in phases, like the reflect port: take a burst, decide
+     * each frame's destination, hand consecutive frames for one port over together (so a receiving
+     * guest port fills its buffers in one go, see Receiver.deliverPlain), then return the burst.
+     */
     private boolean forward(Lane lane, int pair, Virtqueue txq, QueueCounters counters) {
-        DescriptorChain tx = lane.tx;
         Capture capture = device.capture();
         int moved = 0;
         long now = System.nanoTime();
-        while (moved < BUDGET && txq.pop(tx)) {
-            moved++;
+        while (moved < BUDGET) {
+            int n = 0;
+            while (n < Receiver.BURST && txq.pop(lane.tx[n])) {
+                n++;
+            }
+            if (n == 0) {
+                break;
+            }
+            moved += n;
+            route(lane, n, counters, capture, now);
+            int i = 0;
+            while (i < n) {
+                Port to = lane.to[i];
+                int j = i + 1;
+                while (j < n && lane.to[j] == to) {
+                    j++;
+                }
+                if (to == FLOOD) {
+                    flood(lane.tx, i, j - i, pair);
+                } else if (to != null) {
+                    to.receiveBurst(lane.tx, i, j - i, pair);
+                }
+                i = j;
+            }
+            for (int k = 0; k < n; k++) {
+                txq.push(lane.tx[k], 0);
+            }
+        }
+        return moved > 0;
+    }
+
+    /** Checks and counts the burst's n frames and decides where each goes (lane.to). */
+    private void route(Lane lane, int n, QueueCounters counters, Capture capture, long now) {
+        long lastSrc = -1;
+        long lastDst = -1;
+        Port lastTo = null;
+        for (int i = 0; i < n; i++) {
+            DescriptorChain tx = lane.tx[i];
+            lane.to[i] = null;
             long frame = tx.readableLength() - NetFeatures.HEADER;
             if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, lane.header, device.negotiated(NetFeatures.CSUM),
                     device.negotiated(NetFeatures.HOST_TSO4), device.negotiated(NetFeatures.HOST_TSO6))) {
                 device.drops().badHeader.increment();
                 counters.error();
-                txq.push(tx, 0);
                 continue;
             }
             counters.request(frame);
@@ -108,34 +167,47 @@ final class SwitchPort implements Port {
             }
             if (!device.linkUp()) {
                 device.drops().linkDown.increment();
-                txq.push(tx, 0);
                 continue;
             }
             long dst = Switch.destination(tx);
             long src = Switch.source(tx);
-            sw.learn(src, this, now);
-            boolean group = (dst & (1L << 40)) != 0;
-            Port to = group ? null : sw.lookup(dst, now);
-            if (to != null && to != this) {
-                to.receive(tx, frame, pair);
-            } else if (to == null) {
-                int delivered = 0;
-                for (Port p : sw.ports()) {
-                    if (p != this) {
-                        p.receive(tx, frame, pair);
-                        delivered++;
-                    }
-                }
-                if (delivered == 0) {
-                    device.drops().noDestination.increment();
-                }
+            if (src != lastSrc) {
+                // Within one burst the same sender need not be learned twice.
+                sw.learn(src, this, now);
+                lastSrc = src;
+            }
+            Port to;
+            if (dst == lastDst) {
+                to = lastTo;
             } else {
+                boolean group = (dst & (1L << 40)) != 0;
+                Port known = group ? null : sw.lookup(dst, now);
+                to = known == null ? FLOOD : known == this ? null : known;
+                lastDst = dst;
+                lastTo = to;
+            }
+            if (to == null) {
                 // The destination is behind the port it came from: nothing to do on a switch.
                 device.drops().noDestination.increment();
             }
-            txq.push(tx, 0);
+            lane.to[i] = to;
         }
-        return moved > 0;
+    }
+
+    /** Frames for every port but this one. */
+    private void flood(DescriptorChain[] tx, int start, int count, int pair) {
+        int delivered = 0;
+        for (Port p : sw.ports()) {
+            if (p != this) {
+                p.receiveBurst(tx, start, count, pair);
+                delivered++;
+            }
+        }
+        if (delivered == 0) {
+            for (int i = 0; i < count; i++) {
+                device.drops().noDestination.increment();
+            }
+        }
     }
 
     /** Makes mac (wire order) this port's address in the switch's table; from any thread (the table is concurrent). */
@@ -190,6 +262,34 @@ final class SwitchPort implements Port {
             deliver(lane, from, frame);
         } else {
             handOver(target, from, frame);
+        }
+    }
+
+    /**
+     * Frames another port sent on its pair (lane), in order; runs on that lane's worker. Plain
+     * frames that fit one buffer go in as one burst when this worker runs the receiving pair.
+     */
+    @Override
+    public void receiveBurst(DescriptorChain[] from, int start, int count, int pair) {
+        int target = device.linkUp() ? targetPair(pair) : -1;
+        Lane lane = target < 0 ? null : lanes[target];
+        int done = 0;
+        if (lane != null && lane.receiver.ownedByCaller()) {
+            while (done < count) {
+                int k = lane.receiver.deliverPlain(from, start + done, Math.min(count - done, Receiver.BURST), false);
+                if (k == 0) {
+                    break;
+                }
+                Capture capture = device.capture();
+                for (int i = 0; capture != null && i < k; i++) {
+                    DescriptorChain c = from[start + done + i];
+                    capture.record(c, NetFeatures.HEADER, c.readableLength() - NetFeatures.HEADER, false);
+                }
+                done += k;
+            }
+        }
+        for (int i = start + done; i < start + count; i++) {
+            receive(from[i], from[i].readableLength() - NetFeatures.HEADER, pair);
         }
     }
 
