@@ -58,7 +58,8 @@ public final class BlkBenchmark {
             places.add(switch (name) {
                 // "ours" polls adaptively (the default); "ours-irq" is pure interrupt mode, like qsd.
                 case "shm" -> new Place(name, Path.of("/dev/shm"), List.of("ours", "ours-irq", "qsd", "qsd-tuned"));
-                case "disk" -> new Place(name, Path.of("/var/tmp"), List.of("ours-direct", "qsd-tuned-direct"));
+                case "disk" -> new Place(name, Path.of("/var/tmp"),
+                        List.of("ours-direct", "ours-direct-irq", "qsd-tuned-direct"));
                 default -> throw new IllegalArgumentException("place " + name + ": shm or disk");
             });
         }
@@ -82,6 +83,7 @@ public final class BlkBenchmark {
                     case "ours" -> startOurs(work, oursImage, socket, 50, false);
                     case "ours-irq" -> startOurs(work, oursImage, socket, 0, false);
                     case "ours-direct" -> startOurs(work, oursImage, socket, 50, true);
+                    case "ours-direct-irq" -> startOurs(work, oursImage, socket, 0, true);
                     case "qsd" -> startQsd(qsdImage, socket, "cache.direct=off", false);
                     case "qsd-tuned" -> startQsd(qsdImage, socket, "cache.direct=off,aio=io_uring", true);
                     case "qsd-tuned-direct" -> startQsd(qsdImage, socket, "cache.direct=on,aio=io_uring", true);
