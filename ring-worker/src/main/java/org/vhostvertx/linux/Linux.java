@@ -489,6 +489,21 @@ public final class Linux {
         }
     }
 
+    private static final int SEEK_HOLE = 4;
+
+    /**
+     * Where the first hole at or after offset starts (lseek SEEK_HOLE; the end of the file counts
+     * as one), or -errno (ENXIO when offset is at or past the end).
+     */
+    public static long tryNextHole(int fd, long offset) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return orErrno((long) LSEEK.invokeExact(c, fd, offset, SEEK_HOLE), c);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     /** The size of an open file (lseek to its end). */
     public static long fileSize(int fd) {
         MemorySegment c = CAPTURE.get();
@@ -552,6 +567,23 @@ public final class Linux {
 
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_DIOALIGN = 0x2000;
+    private static final int STATX_TYPE = 0x1;
+    private static final int S_IFMT = 0xf000;
+    private static final int S_IFREG = 0x8000;
+
+    /** True when fd is a regular file (not a block device, a pipe, ...). */
+    public static boolean isRegularFile(int fd) {
+        MemorySegment c = CAPTURE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment stx = a.allocate(256, 8);
+            int rc = (int) STATX.invokeExact(c, fd, a.allocateFrom(""), AT_EMPTY_PATH, STATX_TYPE, stx);
+            check("statx", rc, c);
+            // struct statx: stx_mode (16 bits) at 28.
+            return (stx.get(JAVA_SHORT, 28) & S_IFMT) == S_IFREG;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
 
     /**
      * The alignment O_DIRECT needs on fd, as {memory, file offset} (statx's STATX_DIOALIGN, Linux

@@ -37,14 +37,33 @@ public final class ChainFileIo {
         return transfer(false, chain, fd, 0, fileOffset, pos, len);
     }
 
-    /** As {@link #read(DescriptorChain, int, long, long, long)} on store, within its O_DIRECT alignment. */
+    /**
+     * As {@link #read(DescriptorChain, int, long, long, long)} on store, within its O_DIRECT
+     * alignment; from the store's mapping when it has the range in RAM.
+     */
     public long read(DescriptorChain chain, ImageStore store, long fileOffset, long pos, long len) {
+        if (pos + len <= chain.writableLength()) {
+            MemorySegment image = store.mappedForRead(fileOffset, len);
+            if (image != null) {
+                try {
+                    chain.write(pos, image, fileOffset, len);
+                    return len;
+                } catch (InternalError | IllegalStateException e) {
+                    // The file was cut short behind our back (a SIGBUS in the copy), or the mapping
+                    // went with a resize or close: preadv tells what is there now.
+                }
+            }
+        }
         return read(chain, store.fd(), store.directAlignment(), fileOffset, pos, len);
     }
 
     /** As {@link #write(DescriptorChain, int, long, long, long)} on store, within its O_DIRECT alignment. */
     public long write(DescriptorChain chain, ImageStore store, long fileOffset, long pos, long len) {
-        return write(chain, store.fd(), store.directAlignment(), fileOffset, pos, len);
+        long rc = write(chain, store.fd(), store.directAlignment(), fileOffset, pos, len);
+        if (rc > 0) {
+            store.written(fileOffset, rc);
+        }
+        return rc;
     }
 
     /** A read on an fd opened O_DIRECT with this alignment (0: not direct); see {@link ImageStore#directAlignment()}. */

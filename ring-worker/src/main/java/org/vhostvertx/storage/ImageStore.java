@@ -5,12 +5,14 @@ import org.vhostvertx.linux.Linux;
 import org.vhostvertx.linux.LinuxException;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * The bytes behind a disk (a blk device, a SCSI LUN): a raw image file (created sparse if absent),
- * or RAM (a memfd, so both go through the same preadv/pwritev path with no copy in between).
+ * or RAM (a memfd, so both go through the same preadv/pwritev path with no copy in between). An
+ * image in RAM is also mapped for reading ({@link #mappedForRead}).
  */
 public final class ImageStore implements AutoCloseable {
 
@@ -21,6 +23,8 @@ public final class ImageStore implements AutoCloseable {
     private final int directAlignment;
     /** The image is in RAM (tmpfs, ramfs, a memfd): I/O on it copies memory and never waits for a disk. */
     private final boolean inMemory;
+    /** Reads of an image on tmpfs or in a memfd come from this mapping where it holds data; else null. */
+    private volatile ImageMapping mapping;
 
     private ImageStore(int fd, long size, String description, int directAlignment, boolean inMemory) {
         this.fd = fd;
@@ -28,19 +32,63 @@ public final class ImageStore implements AutoCloseable {
         this.description = description;
         this.directAlignment = directAlignment;
         this.inMemory = inMemory;
-    }
-
-    private static boolean inMemory(int fd) {
-        long type = Linux.fileSystemType(fd);
-        return type == Linux.TMPFS_MAGIC || type == Linux.RAMFS_MAGIC;
+        // ramfs is left out: its SEEK_HOLE sees no holes, so a read there could not tell them.
+        if (inMemory && Linux.fileSystemType(fd) == Linux.TMPFS_MAGIC) {
+            mapping = new ImageMapping(fd, size);
+        }
     }
 
     /**
-     * True when the image is in RAM (on tmpfs or ramfs, or a RAM disk): reading or writing it is a
-     * copy that does not wait for a device, so the disk engines do it on the worker at once.
+     * A regular file on tmpfs or ramfs. Not a device node: /dev is a tmpfs too (devtmpfs), and a
+     * disk's node there is no RAM.
+     */
+    private static boolean inMemory(int fd) {
+        long type = Linux.fileSystemType(fd);
+        return (type == Linux.TMPFS_MAGIC || type == Linux.RAMFS_MAGIC) && Linux.isRegularFile(fd);
+    }
+
+    /**
+     * True when the image is in RAM (a file on tmpfs or ramfs, or a RAM disk): reading or writing
+     * it is a copy that does not wait for a device, so the disk engines do it on the worker at once.
      */
     public boolean inMemory() {
         return inMemory;
+    }
+
+    /**
+     * The image mapped for reading when [offset, offset + len) holds data in RAM (see
+     * {@link ImageMapping}); null when that range is read with preadv. A copy from it may still
+     * fail (InternalError from a SIGBUS when the file was cut short behind our back,
+     * IllegalStateException when the store closes or resizes meanwhile): then read with preadv.
+     */
+    public MemorySegment mappedForRead(long offset, long len) {
+        ImageMapping m = mapping;
+        return m == null ? null : m.readable(offset, len);
+    }
+
+    /** [offset, offset + len) was written (by pwritev on {@link #fd()}). */
+    public void written(long offset, long len) {
+        ImageMapping m = mapping;
+        if (m != null) {
+            m.written(offset, len);
+        }
+    }
+
+    /**
+     * fallocate on the image, telling its mapping that a hole may be punched; returns 0 or -errno.
+     * Every fallocate of the disks goes through here.
+     */
+    public int tryFallocate(int mode, long offset, long len) {
+        ImageMapping m = mapping;
+        if (m != null) {
+            m.deallocated(offset, len);
+        }
+        int rc = Linux.tryFallocate(fd, mode, offset, len);
+        if (m != null) {
+            // Again: a read between the first call and the punch may have found the chunk whole.
+            m.deallocated(offset, len);
+        }
+        return rc;
     }
 
     /**
@@ -167,8 +215,16 @@ public final class ImageStore implements AutoCloseable {
 
     /** Grows or shrinks the store (a LUN resized by the operator). */
     public void resize(long bytes) {
+        ImageMapping old = mapping;
+        if (old != null) {
+            mapping = null;
+            old.close();
+        }
         Linux.ftruncate(fd, bytes);
         size = bytes - bytes % 512;
+        if (old != null) {
+            mapping = new ImageMapping(fd, size);
+        }
     }
 
     public String description() {
@@ -177,6 +233,11 @@ public final class ImageStore implements AutoCloseable {
 
     @Override
     public void close() {
+        ImageMapping m = mapping;
+        if (m != null) {
+            mapping = null;
+            m.close();
+        }
         Linux.close(fd);
     }
 }

@@ -42,7 +42,6 @@ final class BlkQueueHandler extends DiskQueueHandler {
 
     private final BlkDevice device;
     private final ImageStore store;
-    private final int fd;
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment scratch = arena.allocate(64, 8);
     /** Per request slot: the type and data length of the request it serves. */
@@ -53,7 +52,6 @@ final class BlkQueueHandler extends DiskQueueHandler {
         super(device.context(), index, DEPTH, device::engine);
         this.device = device;
         this.store = device.store();
-        this.fd = store.fd();
     }
 
     /** Starts the popped request, or answers it at once. */
@@ -170,13 +168,13 @@ final class BlkQueueHandler extends DiskQueueHandler {
         long len = sectors * 512;
         int mode = Linux.FALLOC_FL_PUNCH_HOLE | Linux.FALLOC_FL_KEEP_SIZE;
         if (!discard && !unmap) {
-            int rc = Linux.tryFallocate(fd, Linux.FALLOC_FL_ZERO_RANGE | Linux.FALLOC_FL_KEEP_SIZE, offset, len);
+            int rc = store.tryFallocate(Linux.FALLOC_FL_ZERO_RANGE | Linux.FALLOC_FL_KEEP_SIZE, offset, len);
             if (rc == 0) {
                 return S_OK;
             }
             // tmpfs and memfd have no ZERO_RANGE; a punched hole reads as zeros too.
         }
-        int rc = Linux.tryFallocate(fd, mode, offset, len);
+        int rc = store.tryFallocate(mode, offset, len);
         if (rc == 0) {
             return S_OK;
         }

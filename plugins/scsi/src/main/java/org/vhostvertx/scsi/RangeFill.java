@@ -1,6 +1,7 @@
 package org.vhostvertx.scsi;
 
 import org.vhostvertx.linux.Linux;
+import org.vhostvertx.storage.ImageStore;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -29,21 +30,22 @@ final class RangeFill {
      * they stay allocated, as a WRITE SAME with UNMAP=0 asks. Each step falls back to the next
      * when the file system does not support it (tmpfs and memfd have no ZERO_RANGE).
      */
-    static int zero(int fd, long offset, long len, boolean deallocate) {
-        if (deallocate && fallocate(fd, Linux.FALLOC_FL_PUNCH_HOLE | Linux.FALLOC_FL_KEEP_SIZE, offset, len) == 0) {
+    static int zero(ImageStore store, long offset, long len, boolean deallocate) {
+        if (deallocate && fallocate(store, Linux.FALLOC_FL_PUNCH_HOLE | Linux.FALLOC_FL_KEEP_SIZE, offset, len) == 0) {
             return 0;
         }
-        if (fallocate(fd, Linux.FALLOC_FL_ZERO_RANGE | Linux.FALLOC_FL_KEEP_SIZE, offset, len) == 0) {
+        if (fallocate(store, Linux.FALLOC_FL_ZERO_RANGE | Linux.FALLOC_FL_KEEP_SIZE, offset, len) == 0) {
             return 0;
         }
-        return repeat(fd, offset, len, null);
+        return repeat(store, offset, len, null);
     }
 
     /**
      * Writes block (one logical block; null for zeros) over and over into [offset, offset + len);
      * offset is block aligned. 0 or -errno.
      */
-    static int repeat(int fd, long offset, long len, byte[] block) {
+    static int repeat(ImageStore store, long offset, long len, byte[] block) {
+        int fd = store.fd();
         int bs = LogicalUnit.BLOCK_SIZE;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pattern = arena.allocate(bs, 4096);  // zero-filled; aligned for O_DIRECT
@@ -73,15 +75,16 @@ final class RangeFill {
                     return n == 0 ? -EIO : (int) n;
                 }
                 done += n;
+                store.written(offset + done - n, n);
             }
         }
         return 0;
     }
 
-    private static int fallocate(int fd, int mode, long offset, long len) {
+    private static int fallocate(ImageStore store, int mode, long offset, long len) {
         int rc;
         do {
-            rc = Linux.tryFallocate(fd, mode, offset, len);
+            rc = store.tryFallocate(mode, offset, len);
         } while (rc == -Linux.EINTR);
         return rc;
     }

@@ -74,7 +74,7 @@ final class Unmap {
                 continue;
             }
             long offset = BigEndian.u64(list, d) * LogicalUnit.BLOCK_SIZE;
-            int rc = RangeFill.zero(lu.fd(), offset, blocks * LogicalUnit.BLOCK_SIZE, true);
+            int rc = RangeFill.zero(lu.store(), offset, blocks * LogicalUnit.BLOCK_SIZE, true);
             if (rc < 0) {
                 MediumIo.writeFailed(result, rc);
                 return;

@@ -66,8 +66,8 @@ final class WriteSame {
         long offset = lba * LogicalUnit.BLOCK_SIZE;
         long len = blocks * LogicalUnit.BLOCK_SIZE;
         int rc = block == null || allZero(block)
-                ? RangeFill.zero(lu.fd(), offset, len, unmap)
-                : RangeFill.repeat(lu.fd(), offset, len, block);
+                ? RangeFill.zero(lu.store(), offset, len, unmap)
+                : RangeFill.repeat(lu.store(), offset, len, block);
         if (rc < 0) {
             MediumIo.writeFailed(result, rc);
             return;

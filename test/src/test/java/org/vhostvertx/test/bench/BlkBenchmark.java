@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Not a test: our blk back end against qemu-storage-daemon, driven by the same Java front end, on
@@ -41,6 +42,8 @@ public final class BlkBenchmark {
 
     static final long IMAGE = 256L << 20;
 
+    static final double WARM_UP_SECONDS = 1;
+
     /**
      * Where the images live and who serves them there. In /dev/shm (tmpfs has no O_DIRECT) qsd runs
      * with its defaults and tuned (an iothread, aio=io_uring); on a file of the root file system we
@@ -58,14 +61,31 @@ public final class BlkBenchmark {
             places.add(switch (name) {
                 // "ours" polls adaptively (the default); "ours-irq" is pure interrupt mode, like qsd.
                 case "shm" -> new Place(name, Path.of("/dev/shm"), List.of("ours", "ours-irq", "qsd", "qsd-tuned"));
-                case "disk" -> new Place(name, Path.of("/var/tmp"),
-                        List.of("ours-direct", "ours-direct-irq", "qsd-tuned-direct"));
+                case "disk" -> new Place(name, Path.of("/var/tmp"), withFio(
+                        List.of("ours-direct", "ours-direct-irq", "qsd-tuned-direct")));
                 default -> throw new IllegalArgumentException("place " + name + ": shm or disk");
             });
         }
         for (Place place : places) {
             run(place, runs, seconds);
         }
+    }
+
+    /**
+     * With fio installed, the disk place also measures fio itself (io_uring, O_DIRECT, pinned to
+     * CPU 1, no vhost-user at all): what the disk gives one CPU, so a ratio can be judged against
+     * the most either back end could reach.
+     */
+    static List<String> withFio(List<String> backEnds) {
+        boolean fio = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, "fio")));
+        if (!fio) {
+            System.err.println("fio is not installed: the disk's own rate (fio-direct) is left out");
+            return backEnds;
+        }
+        List<String> all = new ArrayList<>(backEnds);
+        all.add("fio-direct");
+        return all;
     }
 
     static void run(Place place, int runs, double seconds) throws Exception {
@@ -87,10 +107,19 @@ public final class BlkBenchmark {
                     case "qsd" -> startQsd(qsdImage, socket, "cache.direct=off", false);
                     case "qsd-tuned" -> startQsd(qsdImage, socket, "cache.direct=off,aio=io_uring", true);
                     case "qsd-tuned-direct" -> startQsd(qsdImage, socket, "cache.direct=on,aio=io_uring", true);
+                    case "fio-direct" -> () -> { };
                     default -> throw new IllegalArgumentException(who);
                 }) {
+                    if (!who.startsWith("fio")) {
+                        // Every workload once, unmeasured: our JIT compiles the paths they take (a
+                        // disk at QD1 does 5000 requests a second, so C1 and C2 were still at work,
+                        // on the back end's CPU, for the first seconds measured).
+                        for (Workload w : WORKLOADS) {
+                            measure(socket, w, WARM_UP_SECONDS);
+                        }
+                    }
                     for (Workload w : WORKLOADS) {
-                        double iops = measure(socket, w, seconds);
+                        double iops = who.equals("fio-direct") ? fio(qsdImage, w, seconds) : measure(socket, w, seconds);
                         results.computeIfAbsent(who, k -> new LinkedHashMap<>())
                                 .computeIfAbsent(w.name(), k -> new ArrayList<>()).add(iops);
                         System.err.printf("%s run %d %-16s %-18s %10.0f IOPS%n", place.name(), run + 1, who, w.name(), iops);
@@ -107,7 +136,7 @@ public final class BlkBenchmark {
             head.append(String.format(" %24s", n));
         }
         for (String n : names) {
-            if (n.startsWith("qsd")) {
+            if (n.startsWith("qsd") || n.startsWith("fio")) {
                 head.append(String.format(" %18s", ours + "/" + n));
             }
         }
@@ -120,7 +149,7 @@ public final class BlkBenchmark {
             }
             double mo = median(results.get(ours).get(w.name()));
             for (String n : names) {
-                if (n.startsWith("qsd")) {
+                if (n.startsWith("qsd") || n.startsWith("fio")) {
                     line.append(String.format(" %18.2f", mo / median(results.get(n).get(w.name()))));
                 }
             }
@@ -132,13 +161,22 @@ public final class BlkBenchmark {
         Files.deleteIfExists(work);
     }
 
-    static Path fill(Path image) throws IOException {
+    static Path fill(Path image) throws IOException, InterruptedException {
         byte[] chunk = new byte[1 << 20];
         new SplittableRandom(1).nextBytes(chunk);
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             for (long off = 0; off < IMAGE; off += chunk.length) {
                 f.write(chunk);
             }
+            f.getFD().sync();
+        }
+        // Out of the host's page cache too: an O_DIRECT request on a range with cached pages (dirty
+        // ones above all) cannot be done without waiting, so io_uring hands it to a kernel thread,
+        // which cost the back end that ran first ~2 ms a request, as long as writeback took.
+        Process dd = new ProcessBuilder("dd", "if=/dev/null", "of=" + image, "oflag=nocache", "conv=notrunc,fdatasync",
+                "count=0").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (dd.waitFor() != 0) {
+            throw new IOException("dd could not drop " + image + " from the page cache");
         }
         return image;
     }
@@ -210,6 +248,22 @@ public final class BlkBenchmark {
                 return s.id;
             }, s -> s.status() == 0).run(seconds);
         }
+    }
+
+    /** IOPS of fio running the workload on image itself (O_DIRECT, io_uring), pinned to CPU 1. */
+    static double fio(Path image, Workload w, double seconds) throws Exception {
+        String rw = (w.sequential() ? "" : "rand") + (w.write() ? "write" : "read");
+        Process p = new ProcessBuilder("taskset", "-c", "1", "fio", "--name=bench", "--filename=" + image,
+                "--rw=" + rw, "--bs=" + w.blockSize(), "--iodepth=" + w.depth(), "--direct=1",
+                "--ioengine=io_uring", "--runtime=" + Math.max(1, Math.round(seconds)), "--time_based",
+                "--ramp_time=1", "--output-format=terse").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        if (p.waitFor() != 0) {
+            throw new IOException("fio failed on " + image + ": " + out);
+        }
+        // Terse output, version 3: read IOPS is the 8th field, write IOPS the 49th.
+        String[] f = out.split(";");
+        return Double.parseDouble(f[w.write() ? 48 : 7]);
     }
 
     static double median(List<Double> v) {
