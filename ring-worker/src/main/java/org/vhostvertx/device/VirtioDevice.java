@@ -9,7 +9,9 @@ import java.util.Map;
  * what it does with each queue. The framework (the protocol verticle and the device host) does the
  * rest: negotiation, guest memory, rings, workers, notifications.
  *
- * <p>Methods other than the handlers' run on the device host's event loop, one at a time.
+ * <p>Methods other than the handlers' run on the device host's event loop, one at a time; the
+ * one exception is a control action that {@link #controlBlocks blocks}, which runs on a worker
+ * thread.
  */
 public interface VirtioDevice extends AutoCloseable {
 
@@ -46,11 +48,24 @@ public interface VirtioDevice extends AutoCloseable {
 
     /**
      * An operator's action on this device (from the control address): e.g. a SCSI LUN added.
-     * Runs on the device host's event loop. Unknown actions and bad arguments throw
+     * Runs on the device host's event loop, or on a worker thread for an action that
+     * {@link #controlBlocks blocks}. Unknown actions and bad arguments throw
      * {@link DeviceException}; the reply is the returned JSON.
      */
     default JsonObject control(String action, JsonObject arguments) {
         throw new DeviceException("device has no action \"" + action + "\"");
+    }
+
+    /**
+     * Whether action does file or other blocking I/O (e.g. reads a piece of a file): the host then
+     * runs {@link #control} for it on a Vert.x worker thread, so that the event loop, which also
+     * serves the device's lifecycle and its other actions, never waits for a disk. Such a call may
+     * run at the same time as any other method of the device except {@link #close} (which waits for
+     * it), another blocking action included, so what it reads must be safe to share (final or
+     * volatile fields, its own objects). Asked on the event loop; false by default.
+     */
+    default boolean controlBlocks(String action) {
+        return false;
     }
 
     /**

@@ -8,7 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Which {@link NetApp} serves which {@code "port": "app"} device of this JVM, by device id. Register
  * before the node creates the device (at start, or before {@code add-device}); creating an app port
- * with no application registered for its id is refused, naming the id.
+ * with no application registered for its id is refused, naming the id. A device whose configuration
+ * names its application ({@code "app": NAME}) gets it from a {@link NetAppProvider} instead, found
+ * without code; one that has both is refused.
  */
 public final class AppPorts {
 
@@ -35,8 +37,13 @@ public final class AppPorts {
         NetApp app = APPS.get(deviceId);
         if (app == null) {
             throw new DeviceException("\"port\": \"app\" needs an application registered for \"" + deviceId
-                    + "\" (AppPorts.register) before the device is made; none is");
+                    + "\" (AppPorts.register) before the device is made, or \"app\": the name of an application"
+                    + " provider (NetAppProvider); it has neither");
         }
         return app;
+    }
+
+    static boolean registered(String deviceId) {
+        return APPS.containsKey(deviceId);
     }
 }

@@ -14,10 +14,12 @@ import java.util.Base64;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A net device's captures, for its control actions (on the device host's event loop): {@code
- * capture} starts one (one at a time), {@code capture-stop} ends it, {@code capture-read} hands out
- * the last capture's file in pieces over the event bus, so a console on another node can offer it.
- * The ports read {@link #current()} once per burst; it is null while nothing is captured.
+ * A net device's captures, for its control actions: {@code capture} starts one (one at a time),
+ * {@code capture-stop} ends it, both on the device host's event loop; {@code capture-read} hands
+ * out the last capture's file in pieces over the event bus, so a console on another node can offer
+ * it, and runs on a worker thread (it reads the file), possibly while the others run: it reads
+ * only {@link #last} (volatile) and the capture's final file and volatile running flag. The ports
+ * read {@link #current()} once per burst; it is null while nothing is captured.
  */
 final class CaptureControl {
 
@@ -68,7 +70,11 @@ final class CaptureControl {
         return c.describe();
     }
 
-    /** {"offset": n}: up to 512 KiB of the last capture's file from offset, base64 in "data". */
+    /**
+     * {"offset": n}: up to 512 KiB of the last capture's file from offset, base64 in "data". Runs on
+     * a worker thread; the file may grow meanwhile (a worker records into it), so a piece is what
+     * the file held when it was read.
+     */
     JsonObject read(JsonObject args) {
         Capture c = last;
         if (c == null) {

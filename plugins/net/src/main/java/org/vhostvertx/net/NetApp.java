@@ -4,7 +4,8 @@ package org.vhostvertx.net;
  * An application behind a {@code "port": "app"} net device: it gets the frames the guest sends and
  * sends frames to the guest, through {@link AppPort}'s bursts, on the ring worker that runs the
  * queue pair, so it needs no locks for state it keeps per pair. Register it under the device's id
- * with {@link AppPorts#register} before the device is created.
+ * with {@link AppPorts#register} before the device is created, or have a {@link NetAppProvider} make
+ * it for a device whose configuration names the provider ({@code "app": NAME}).
  *
  * <p>Every method runs on the worker of the pair it names, and must not block: the same thread
  * serves other queues. A method that throws breaks the pair's queue (the guest sees the device

@@ -15,10 +15,10 @@ import java.util.Set;
 
 /**
  * Makes net devices: {@code "port": "switch"} (default, with {@code "switch": NAME}, default
- * "default"), {@code "reflect"} or {@code "app"} (an application registered with
- * {@link AppPorts}), {@code "captureDir"} (where captures go; default the socket's directory),
- * {@code "mac"} ("52:54:00:12:34:56"; default derived from the
- * id), {@code "mtu"} (68..65535, default 1500), {@code "queues"} (queue pairs, 1..8).
+ * "default"), {@code "reflect"} or {@code "app"} (the application of the {@link NetAppProvider}
+ * named by {@code "app"}, else the one registered with {@link AppPorts}), {@code "captureDir"}
+ * (where captures go; default the socket's directory), {@code "mac"} ("52:54:00:12:34:56"; default
+ * derived from the id), {@code "mtu"} (68..65535, default 1500), {@code "queues"} (queue pairs, 1..8).
  */
 public final class NetDeviceFactory implements DeviceFactory {
 
@@ -32,7 +32,7 @@ public final class NetDeviceFactory implements DeviceFactory {
 
     @Override
     public Optional<Set<String>> deviceFields() {
-        return Optional.of(Set.of("port", "switch", "mac", "mtu", "queues", "captureDir"));
+        return Optional.of(Set.of("port", "switch", "app", "mac", "mtu", "queues", "captureDir"));
     }
 
     @Override
@@ -95,12 +95,17 @@ public final class NetDeviceFactory implements DeviceFactory {
         int pairs = ConfigFields.integer(config, "queues", 1, 1, 8);
         byte[] mac = mac(config.getValue("mac"), context.id());
         Path captureDir = captureDir(config);
+        if (config.containsKey("app") && !"app".equals(port)) {
+            // Left unread it would look like a working configuration whose application never runs.
+            throw new DeviceException("\"app\" names the application of an app port (\"port\": \"app\"); this"
+                    + " device's port is \"" + port + "\"");
+        }
         switch (String.valueOf(port)) {
             case "reflect" -> {
                 return new NetDevice(context, mac, mtu, pairs, null, null, captureDir);
             }
             case "app" -> {
-                return new NetDevice(context, mac, mtu, pairs, null, AppPorts.lookup(context.id()), captureDir);
+                return new NetDevice(context, mac, mtu, pairs, null, application(config, context.id()), captureDir);
             }
             case "switch" -> {
                 Object name = config.getValue("switch", "default");
@@ -113,6 +118,26 @@ public final class NetDeviceFactory implements DeviceFactory {
             default -> throw new DeviceException("\"port\" must be \"switch\", \"reflect\" or \"app\" (a tap is a switch's"
                     + " host port, declared under \"switches\"), was \"" + port + "\"");
         }
+    }
+
+    /**
+     * The application of app port id: made by the provider that "app" names, else the one
+     * registered for id in {@link AppPorts}.
+     */
+    static NetApp application(JsonObject config, String id) {
+        Object name = config.getValue("app");
+        if (name == null) {
+            return AppPorts.lookup(id);
+        }
+        if (!(name instanceof String s) || s.isBlank()) {
+            throw new DeviceException("\"app\" must be the name of an application provider (NetAppProvider), was "
+                    + name);
+        }
+        if (AppPorts.registered(id)) {
+            throw new DeviceException("net device " + id + " has an application registered (AppPorts.register) and"
+                    + " names one with \"app\": \"" + s + "\"; give it one or the other");
+        }
+        return NetAppProviders.create(s, id, config);
     }
 
     /** "captureDir", else the directory of the socket. */

@@ -48,7 +48,9 @@ import java.util.logging.Logger;
  * queues on ring workers, serves the operator's actions on the device's control address, and
  * publishes its counters.
  *
- * <p>Everything here runs on this verticle's event loop; the workers report back through it.
+ * <p>Everything here runs on this verticle's event loop; the workers report back through it. The
+ * one exception is a device action that blocks ({@link VirtioDevice#controlBlocks}), which runs on
+ * a Vert.x worker thread and replies from the event loop.
  */
 public final class DeviceHost extends VerticleBase implements DeviceContext {
 
@@ -84,6 +86,8 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
     private final Map<Integer, QueueCounters> counters = new TreeMap<>();
     /** The ring each queue index last started with, by index (like counters, kept across restarts). */
     private final Map<Integer, RingShape> shapes = new HashMap<>();
+    /** Device actions running on worker threads; changed on the event loop only. */
+    private final Set<Future<JsonObject>> blockingActions = new HashSet<>();
     private MessageConsumer<Object> consumer;
     private MessageConsumer<JsonObject> control;
     private long statsTimer = -1;
@@ -137,7 +141,7 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
         if (statsTimer >= 0) {
             vertx.cancelTimer(statsTimer);
         }
-        return stopAll().eventually(() -> {
+        return stopAll().eventually(this::blockingActionsDone).eventually(() -> {
             device.close();
             return Future.all(consumer.unregister(), control.unregister());
         });
@@ -208,6 +212,9 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                 case "stats" -> Future.succeededFuture(stats());
                 case "disconnect" -> disconnect();
                 default -> {
+                    if (device.controlBlocks(action)) {
+                        yield blockingAction(action, body);
+                    }
                     JsonObject reply = device.control(action, body);
                     yield Future.succeededFuture(reply == null ? new JsonObject() : reply);
                 }
@@ -227,6 +234,29 @@ public final class DeviceHost extends VerticleBase implements DeviceContext {
                 message.fail(400, String.valueOf(ar.cause().getMessage()));
             }
         });
+    }
+
+    /**
+     * A device action that blocks, on a worker thread: unordered, so that one slow action does not
+     * hold back the next request's. It completes on the event loop, where the reply is sent.
+     */
+    private Future<JsonObject> blockingAction(String action, JsonObject body) {
+        Future<JsonObject> result = vertx.executeBlocking(() -> device.control(action, body), false)
+                .map(reply -> reply == null ? new JsonObject() : reply);
+        blockingActions.add(result);
+        return result.andThen(ar -> blockingActions.remove(result));
+    }
+
+    /**
+     * Completes once no blocking action runs, so that the device closes after the last one has
+     * returned; one that started while we waited (the control address is still served) is waited
+     * for too.
+     */
+    private Future<Void> blockingActionsDone() {
+        if (blockingActions.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return Future.join(List.copyOf(blockingActions)).<Void>transform(ar -> blockingActionsDone());
     }
 
     /** Has the protocol verticle drop the front end's connection: {"disconnected": false} if none. */

@@ -24,13 +24,16 @@ import java.util.HexFormat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An app port through our Java front end, on both ring layouts: the ARP and ICMP responder (built
  * on the public API only) answers, the application hears the rings start and stop, a capture of the
- * exchange comes back through capture-read, and bad configurations are refused by name.
+ * exchange comes back through capture-read, and bad configurations are refused by name. A second
+ * port names its application ({@code "app"}) instead: the node gets it from the
+ * {@link ResponderProvider} that ServiceLoader finds, with no AppPorts.register for it.
  */
 class AppPortTest {
 
@@ -51,7 +54,10 @@ class AppPortTest {
         registration = AppPorts.register("app0", responder);
         backend = Backend.start(Backend.config(new JsonObject().put("id", "app0").put("type", "net").put("port", "app")
                 .put("socket", dir.resolve("app0.sock").toString()).put("mac", "52:54:00:00:0a:01")
-                .put("captureDir", dir.resolve("captures").toString())));
+                .put("captureDir", dir.resolve("captures").toString()),
+                new JsonObject().put("id", "named0").put("type", "net").put("port", "app")
+                        .put("app", ResponderProvider.NAME).put("socket", dir.resolve("named0.sock").toString())
+                        .put("mac", "52:54:00:00:0a:01")));
     }
 
     @AfterAll
@@ -153,5 +159,44 @@ class AppPortTest {
         ReplyException badSeconds = assertThrows(ReplyException.class, () -> backend.control("app0",
                 new JsonObject().put("action", "capture").put("seconds", "ten")));
         assertTrue(badSeconds.getMessage().contains("\"seconds\""), badSeconds.getMessage());
+    }
+
+    @Test
+    void theApplicationTheConfigurationNamesIsMadeByItsProviderAndAnswersTheGuest() throws Exception {
+        ArpIcmpResponder named = ResponderProvider.MADE.get("named0");
+        assertNotNull(named, "the provider made the device's application");
+        assertEquals(ResponderProvider.NAME, ResponderProvider.CONFIGS.get("named0").getString("app"),
+                "the provider sees the device's configuration");
+        try (GuestRam ram = new GuestRam(0, 8 << 20);
+             FrontEnd fe = FrontEnd.start(dir.resolve("named0.sock"), ram, FrontEnd.Options.split().withQueues(3))) {
+            NetPort guest = new NetPort(fe, GUEST_MAC, 16);
+            guest.send(arpRequest());
+            byte[] arp = guest.receive();
+            assertArrayEquals(APP_MAC, Arrays.copyOfRange(arp, 6, 12), "from the port's MAC");
+            assertEquals(2, arp[21], "an ARP reply");
+            byte[] request = echoRequest(1, 56);
+            guest.send(request);
+            byte[] reply = guest.receive();
+            assertEquals(request.length, reply.length);
+            assertEquals(0, reply[34], "an echo reply");
+        }
+        assertEquals(1, named.arpReplies.get());
+        assertEquals(1, named.echoReplies.get());
+    }
+
+    @Test
+    void anApplicationNameNoProviderHasAndAnAppThatIsNoNameAreRefused() {
+        ReplyException unknown = assertThrows(ReplyException.class, () -> backend.node(new JsonObject()
+                .put("action", "add-device").put("device", new JsonObject().put("id", "stranger").put("type", "net")
+                        .put("port", "app").put("app", "no-such-app")
+                        .put("socket", dir.resolve("stranger.sock").toString()))));
+        assertEquals(400, unknown.failureCode());
+        assertTrue(unknown.getMessage().contains("\"no-such-app\"")
+                && unknown.getMessage().contains("known: " + ResponderProvider.NAME), unknown.getMessage());
+        ReplyException notAName = assertThrows(ReplyException.class, () -> backend.node(new JsonObject()
+                .put("action", "add-device").put("device", new JsonObject().put("id", "numbered").put("type", "net")
+                        .put("port", "app").put("app", 7).put("socket", dir.resolve("numbered.sock").toString()))));
+        assertEquals(400, notAName.failureCode());
+        assertTrue(notAName.getMessage().contains("\"app\" must be the name"), notAName.getMessage());
     }
 }
