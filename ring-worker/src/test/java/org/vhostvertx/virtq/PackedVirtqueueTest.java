@@ -12,11 +12,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The packed ring's wrap counters, driven by the test kit's driver ring. */
 class PackedVirtqueueTest {
 
+    /** The device's side of driver's ring, from the driver's initial state. */
+    private static Virtqueue deviceOn(RingFixture f, PackedDriverRing driver) {
+        return f.device(driver, Virtqueue.F_RING_PACKED, driver.initialBase());
+    }
+
     @Test
     void chainsOfOneAndTwoSlotsGoRoundTheRingManyTimes() {
         try (RingFixture f = new RingFixture()) {
             PackedDriverRing driver = new PackedDriverRing(f.ram, 4);
-            Virtqueue q = f.device(driver, Virtqueue.F_RING_PACKED, driver.initialBase());
+            Virtqueue q = deviceOn(f, driver);
             long buf = f.ram.alloc(4096, 16);
             DescriptorChain chain = new DescriptorChain();
             int slots = 0;
@@ -49,7 +54,7 @@ class PackedVirtqueueTest {
     void aRingRestartedFromItsBaseGoesOnWhereItStopped() {
         try (RingFixture f = new RingFixture()) {
             PackedDriverRing driver = new PackedDriverRing(f.ram, 4);
-            Virtqueue q = f.device(driver, Virtqueue.F_RING_PACKED, driver.initialBase());
+            Virtqueue q = deviceOn(f, driver);
             long buf = f.ram.alloc(4096, 16);
             DescriptorChain chain = new DescriptorChain();
             for (int i = 0; i < 5; i++) {
@@ -67,5 +72,41 @@ class PackedVirtqueueTest {
             again.publish();
             assertEquals(7, driver.pollUsed().len());
         }
+    }
+
+    @Test
+    void aBurstOfUsedBuffersReachesTheDriverAtOnceWhenPublishedAcrossTheWrap() {
+        try (RingFixture f = new RingFixture()) {
+            PackedDriverRing driver = new PackedDriverRing(f.ram, 4);
+            Virtqueue q = deviceOn(f, driver);
+            // Positions 0..2 first, then a burst of 3 that crosses the ring's end (3, 0, 1).
+            for (int burst = 0; burst < 2; burst++) {
+                int[] ids = takeAndReturnUnpublished(f, driver, q, 3, 10 * burst);
+                q.publish();
+                for (int i = 0; i < ids.length; i++) {
+                    Used u = driver.pollUsed();
+                    assertEquals(ids[i], u.id(), "burst " + burst + " buffer " + i);
+                    assertEquals(10 * burst + i, u.len());
+                }
+                assertEquals(null, driver.pollUsed());
+            }
+        }
+    }
+
+    /**
+     * n buffers offered, taken and returned (lengths firstLength, +1, ...) but not published: the
+     * driver must see none of them yet. Their ids, in order.
+     */
+    private static int[] takeAndReturnUnpublished(RingFixture f, PackedDriverRing driver, Virtqueue q, int n,
+                                                  int firstLength) {
+        int[] ids = new int[n];
+        DescriptorChain chain = new DescriptorChain();
+        for (int i = 0; i < n; i++) {
+            ids[i] = driver.add(Buf.in(f.ram.alloc(64, 16), 16));
+            assertTrue(q.pop(chain));
+            q.push(chain, firstLength + i);
+            assertEquals(null, driver.pollUsed(), "buffer " + i + " is not the driver's before publish");
+        }
+        return ids;
     }
 }

@@ -31,11 +31,15 @@ record DpdkTestpmd(Process process, String prefix, Path log) implements AutoClos
                 prefix, log);
     }
 
-    /** The virtio-user ports, one per socket, each with one queue pair of 1024 entries. */
+    /**
+     * The virtio-user ports, one per socket, each with one queue pair of 1024 entries; packed rings
+     * when the environment has BENCH_RING=packed, split ones otherwise.
+     */
     static List<String> virtioUser(Path... sockets) {
+        String ring = "packed".equals(System.getenv("BENCH_RING")) ? ",packed_vq=1" : "";
         List<String> vdevs = new ArrayList<>();
         for (int i = 0; i < sockets.length; i++) {
-            vdevs.add("net_virtio_user" + i + ",path=" + sockets[i] + ",queues=1,queue_size=1024");
+            vdevs.add("net_virtio_user" + i + ",path=" + sockets[i] + ",queues=1,queue_size=1024" + ring);
         }
         return vdevs;
     }

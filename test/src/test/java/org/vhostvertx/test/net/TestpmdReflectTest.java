@@ -2,6 +2,8 @@ package org.vhostvertx.test.net;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.vhostvertx.test.frontend.Backend;
 
@@ -21,14 +23,17 @@ class TestpmdReflectTest {
     @TempDir
     Path dir;
 
-    @Test
-    void testpmdIoForwardingThroughAReflectPort() throws Exception {
+    /** Split and packed rings (packed: used buffers go back to the driver one burst at a time). */
+    @ParameterizedTest(name = "packed {0}")
+    @ValueSource(booleans = {false, true})
+    void testpmdIoForwardingThroughAReflectPort(boolean packed) throws Exception {
         Testpmd.require();
         Path socket = dir.resolve("reflect.sock");
         try (Backend backend = Backend.start(Backend.config(new JsonObject().put("id", "reflect").put("type", "net")
                 .put("port", "reflect").put("socket", socket.toString())))) {
             Testpmd.Stats s = Testpmd.run("vt-reflect-" + ProcessHandle.current().pid(),
-                    List.of("--lcores", "0@0,1@0", "--vdev", "net_virtio_user0,path=" + socket + ",queues=1,queue_size=256"),
+                    List.of("--lcores", "0@0,1@0", "--vdev", "net_virtio_user0,path=" + socket + ",queues=1,queue_size=256"
+                            + (packed ? ",packed_vq=1" : "")),
                     List.of("--forward-mode=io", "--tx-first", "--auto-start", "--nb-cores=1"), 3,
                     dir.resolve("testpmd.log"));
             assertTrue(s.rxPackets() > 1000, "frames came back to testpmd: " + s.rxPackets() + "\n" + s.output());
@@ -42,6 +47,11 @@ class TestpmdReflectTest {
             JsonObject rx = stats.getJsonArray("queues").getJsonObject(0);
             JsonObject tx = stats.getJsonArray("queues").getJsonObject(1);
             assertEquals(1, tx.getInteger("index"));
+            JsonObject device = backend.node(new JsonObject().put("action", "devices")).getJsonArray("devices")
+                    .stream().map(JsonObject.class::cast).filter(d -> d.getString("id").equals("reflect"))
+                    .findFirst().orElseThrow();
+            assertEquals(packed, device.getJsonArray("queues").getJsonObject(1).getBoolean("packed"),
+                    "the ring layout testpmd was asked for: " + device.encode());
             long taken = tx.getLong("requests");
             long delivered = rx.getLong("requests");
             assertEquals(taken, delivered, "every frame taken from testpmd was reflected back");
