@@ -214,7 +214,7 @@ class ConfigurationTest {
             "blk  | readonly | devices[0].readonly is not a field; did you mean \"readOnly\"?",
             "scsi | lun      | devices[0].lun is not a field; did you mean \"luns\"?",
             "net  | swtich   | devices[0].swtich is not a field; did you mean \"switch\"?",
-            "net  | bridge   | devices[0].bridge is not a field; known fields: app, captureDir, disableFeatures, id, mac, mode, mtu, port, queues, "
+            "net  | bridge   | devices[0].bridge is not a field; known fields: app, appConfig, captureDir, disableFeatures, id, mac, mode, mtu, port, queues, "
                     + "reconnectMillis, socket, socketPermissions, switch, type",
     })
     void aMisspeltDeviceFieldIsRefused(String type, String field, String message) {

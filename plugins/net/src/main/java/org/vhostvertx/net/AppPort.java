@@ -8,6 +8,8 @@ import org.vhostvertx.worker.QueueCounters;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The port of a {@code "port": "app"} net device as its {@link NetApp} sees it: frames move between
@@ -22,6 +24,8 @@ import java.lang.foreign.ValueLayout;
  * device's {@code info.drops}, as on any port.
  */
 public final class AppPort {
+
+    private static final Logger LOG = Logger.getLogger(AppPort.class.getName());
 
     private final NetDevice device;
     private final NetApp app;
@@ -207,6 +211,16 @@ public final class AppPort {
                 p.txQueue = null;
             }
         };
+    }
+
+    /** The device is closed, after its rings stopped: tell the application, whatever it throws. */
+    void close() {
+        try {
+            app.closed(this);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the application of net device " + device.id()
+                    + " failed as it was closed", e);
+        }
     }
 
     /** One of the pair's rings stopped: tell the application once. */

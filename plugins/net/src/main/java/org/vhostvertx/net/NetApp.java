@@ -54,6 +54,15 @@ public interface NetApp {
     }
 
     /**
+     * The device is gone (removed, or the node stops): every pair has stopped, and no call for this
+     * port follows. Release what the application holds; one that a {@link NetAppProvider} made for
+     * the device is dropped after this. Runs once, on the node's event loop, so it must not block;
+     * what it throws is logged and the device is closed all the same.
+     */
+    default void closed(AppPort port) {
+    }
+
+    /**
      * Called once per round of the worker while the pair runs: move frames with
      * {@link AppPort#dequeueBurst} and {@link AppPort#enqueueBurst}, a bounded amount (a burst or two
      * each way), and return whether anything was done. True keeps the worker polling; false lets it

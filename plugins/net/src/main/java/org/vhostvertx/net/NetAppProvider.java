@@ -10,12 +10,24 @@ import io.vertx.core.json.JsonObject;
  * {@code META-INF/services/org.vhostvertx.net.NetAppProvider} and put the jar on the class path.
  * A provider needs a public constructor without arguments.
  *
+ * <p>Settings of the application's own go in the device's {@code "appConfig"} object: the node
+ * passes it on without looking inside (any other unknown field of the entry is refused), so the
+ * provider checks it and refuses what is wrong.
+ *
  * <pre>{@code
  * public final class MirrorProvider implements NetAppProvider {
  *     public String name() { return "mirror"; }
- *     public NetApp create(String deviceId, JsonObject config) { return new Mirror(); }
+ *     public NetApp create(String deviceId, JsonObject config) {
+ *         JsonObject own = config.getJsonObject("appConfig", new JsonObject());
+ *         Object burst = own.getValue("burst", 32);
+ *         if (!(burst instanceof Integer b) || b < 1 || b > 256) {
+ *             throw new DeviceException(""burst" must be 1..256, was " + burst);
+ *         }
+ *         return new Mirror(b);
+ *     }
  * }
- * // with the device {"id": "app0", "type": "net", "port": "app", "app": "mirror", "socket": ...}
+ * // with the device {"id": "app0", "type": "net", "port": "app", "app": "mirror",
+ * //                  "appConfig": {"burst": 64}, "socket": ...}
  * }</pre>
  */
 public interface NetAppProvider {

@@ -261,6 +261,9 @@ public final class NetDevice implements VirtioDevice {
     @Override
     public void close() {
         captures.close();
+        if (appPort != null) {
+            appPort.close();
+        }
         if (sw != null) {
             sw.remove(switchPort);
         }

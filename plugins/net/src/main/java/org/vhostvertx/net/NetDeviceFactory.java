@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * Makes net devices: {@code "port": "switch"} (default, with {@code "switch": NAME}, default
  * "default"), {@code "reflect"} or {@code "app"} (the application of the {@link NetAppProvider}
- * named by {@code "app"}, else the one registered with {@link AppPorts}), {@code "captureDir"}
+ * named by {@code "app"}, else the one registered with {@link AppPorts}; {@code "appConfig"}, an
+ * object, holds that application's own settings, passed on unread), {@code "captureDir"}
  * (where captures go; default the socket's directory), {@code "mac"} ("52:54:00:12:34:56"; default
  * derived from the id), {@code "mtu"} (68..65535, default 1500), {@code "queues"} (queue pairs, 1..8).
  */
@@ -32,7 +33,7 @@ public final class NetDeviceFactory implements DeviceFactory {
 
     @Override
     public Optional<Set<String>> deviceFields() {
-        return Optional.of(Set.of("port", "switch", "app", "mac", "mtu", "queues", "captureDir"));
+        return Optional.of(Set.of("port", "switch", "app", "appConfig", "mac", "mtu", "queues", "captureDir"));
     }
 
     @Override
@@ -99,6 +100,16 @@ public final class NetDeviceFactory implements DeviceFactory {
             // Left unread it would look like a working configuration whose application never runs.
             throw new DeviceException("\"app\" names the application of an app port (\"port\": \"app\"); this"
                     + " device's port is \"" + port + "\"");
+        }
+        if (config.containsKey("appConfig")) {
+            if (!config.containsKey("app")) {
+                throw new DeviceException("\"appConfig\" holds the settings of the application that \"app\" names;"
+                        + " this device names none");
+            }
+            if (!(config.getValue("appConfig") instanceof JsonObject)) {
+                throw new DeviceException("\"appConfig\" must be an object (the application's own settings), was "
+                        + config.getValue("appConfig"));
+            }
         }
         switch (String.valueOf(port)) {
             case "reflect" -> {

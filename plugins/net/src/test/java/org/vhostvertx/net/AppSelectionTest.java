@@ -60,6 +60,34 @@ class AppSelectionTest {
     }
 
     @Test
+    void theApplicationHearsItsDeviceCloseOnceEvenWhenItThrowsThen() {
+        new NetDeviceFactory().create(device("closing").put("app", "test-idle"), context("closing")).close();
+        assertEquals(1, TestAppProviders.Idle.MADE.get("closing").closed.get());
+        JsonObject failing = device("failing").put("app", "test-idle")
+                .put("appConfig", new JsonObject().put("failOnClose", true));
+        VirtioDevice d = new NetDeviceFactory().create(failing, context("failing"));
+        d.close();
+        assertEquals(1, TestAppProviders.Idle.MADE.get("failing").closed.get(), "told once; its exception stays with it");
+    }
+
+    @Test
+    void appConfigReachesTheProviderAsItIsAndIsRefusedWhereNoApplicationReadsIt() {
+        JsonObject own = new JsonObject().put("burst", 64).put("peer", "10.0.0.9");
+        try (VirtioDevice d = new NetDeviceFactory().create(device("tuned").put("app", "test-idle")
+                .put("appConfig", own), context("tuned"))) {
+            assertEquals(own, TestAppProviders.Idle.CONFIGS.get("tuned").getJsonObject("appConfig"));
+        }
+        assertTrue(new NetDeviceFactory().deviceFields().orElseThrow().contains("appConfig"),
+                "the node lets the field through to the factory");
+        String nameless = refusal(device("nameless").put("appConfig", own));
+        assertTrue(nameless.startsWith("\"appConfig\" holds the settings"), nameless);
+        String reflect = refusal(device("mirror").put("port", "reflect").put("appConfig", own));
+        assertTrue(reflect.startsWith("\"appConfig\" holds the settings"), reflect);
+        String notObject = refusal(device("flat").put("app", "test-idle").put("appConfig", "burst=64"));
+        assertTrue(notObject.contains("\"appConfig\" must be an object") && notObject.contains("burst=64"), notObject);
+    }
+
+    @Test
     void anUnknownNameIsRefusedNamingItAndTheKnownOnes() {
         String message = refusal(device("unknown").put("app", "no-such-app"));
         assertTrue(message.contains("\"no-such-app\""), message);

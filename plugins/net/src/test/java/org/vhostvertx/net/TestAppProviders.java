@@ -5,6 +5,7 @@ import org.vhostvertx.device.DeviceException;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The providers this module's tests list in META-INF/services/org.vhostvertx.net.NetAppProvider. */
 final class TestAppProviders {
@@ -15,7 +16,7 @@ final class TestAppProviders {
     /** An application that does nothing, as "test-idle"; remembers what it was made with. */
     public static final class Idle implements NetAppProvider {
         static final Map<String, JsonObject> CONFIGS = new ConcurrentHashMap<>();
-        static final Map<String, NetApp> MADE = new ConcurrentHashMap<>();
+        static final Map<String, Counting> MADE = new ConcurrentHashMap<>();
 
         @Override
         public String name() {
@@ -25,9 +26,32 @@ final class TestAppProviders {
         @Override
         public NetApp create(String deviceId, JsonObject config) {
             CONFIGS.put(deviceId, config);
-            NetApp app = (port, pair) -> false;
+            Counting app = new Counting(config.getJsonObject("appConfig", new JsonObject()).getBoolean("failOnClose", false));
             MADE.put(deviceId, app);
             return app;
+        }
+    }
+
+    /** Moves nothing; counts how often it was told its device closed, and throws then if asked to. */
+    static final class Counting implements NetApp {
+        final AtomicInteger closed = new AtomicInteger();
+        private final boolean failOnClose;
+
+        Counting(boolean failOnClose) {
+            this.failOnClose = failOnClose;
+        }
+
+        @Override
+        public void closed(AppPort port) {
+            closed.incrementAndGet();
+            if (failOnClose) {
+                throw new IllegalStateException("fails on close, as asked");
+            }
+        }
+
+        @Override
+        public boolean poll(AppPort port, int pair) {
+            return false;
         }
     }
 

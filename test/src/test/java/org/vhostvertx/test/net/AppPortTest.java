@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -182,6 +183,22 @@ class AppPortTest {
         }
         assertEquals(1, named.arpReplies.get());
         assertEquals(1, named.echoReplies.get());
+    }
+
+    @Test
+    void aRemovedDevicesApplicationHearsItClosedOnceAfterItsPairStopped() throws Exception {
+        backend.node(new JsonObject().put("action", "add-device").put("device", new JsonObject().put("id", "closing0")
+                .put("type", "net").put("port", "app").put("app", ResponderProvider.NAME)
+                .put("socket", dir.resolve("closing0.sock").toString())));
+        ArpIcmpResponder app = ResponderProvider.MADE.get("closing0");
+        try (GuestRam ram = new GuestRam(0, 8 << 20);
+             FrontEnd fe = FrontEnd.start(dir.resolve("closing0.sock"), ram, FrontEnd.Options.split().withQueues(3))) {
+            NetPort guest = new NetPort(fe, GUEST_MAC, 16);
+            guest.send(arpRequest());
+            guest.receive();
+            backend.node(new JsonObject().put("action", "remove-device").put("id", "closing0"));
+        }
+        assertEquals(List.of(1L), app.closedAfterStops, "closed once, after the one pair stopped");
     }
 
     @Test

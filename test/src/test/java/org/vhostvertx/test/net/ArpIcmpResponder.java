@@ -27,6 +27,8 @@ final class ArpIcmpResponder implements NetApp {
     final AtomicLong ignored = new AtomicLong();
     final AtomicLong starts = new AtomicLong();
     final AtomicLong stops = new AtomicLong();
+    /** How many pairs had stopped when the device closed, once per close. */
+    final java.util.List<Long> closedAfterStops = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Answers for the IPv4 address ip (4 bytes). */
     ArpIcmpResponder(byte[] ip) {
@@ -45,6 +47,11 @@ final class ArpIcmpResponder implements NetApp {
     @Override
     public void stopped(AppPort port, int pair) {
         stops.incrementAndGet();
+    }
+
+    @Override
+    public void closed(AppPort port) {
+        closedAfterStops.add(stops.get());
     }
 
     @Override

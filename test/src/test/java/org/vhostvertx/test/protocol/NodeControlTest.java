@@ -203,7 +203,7 @@ class NodeControlTest {
                             "serial", "size")),
                     byType.get("blk").getJsonArray("fields"));
             assertEquals(new JsonArray(List.of("luns", "queues")), byType.get("scsi").getJsonArray("fields"));
-            assertEquals(new JsonArray(List.of("app", "captureDir", "mac", "mtu", "port", "queues", "switch")),
+            assertEquals(new JsonArray(List.of("app", "appConfig", "captureDir", "mac", "mtu", "port", "queues", "switch")),
                     byType.get("net").getJsonArray("fields"));
             assertEquals(new JsonArray(List.of("greeting")), byType.get("echo").getJsonArray("fields"),
                     "a third party's plugin");
