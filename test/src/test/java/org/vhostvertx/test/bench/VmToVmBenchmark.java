@@ -17,7 +17,7 @@ import java.util.Map;
  * testpmd with two vhost PMD ports, io forwarding between them. The rate is the sum of testpmd's
  * Rx-pps over its two ports: the frames the back end moves per second from one port to the other,
  * in both directions. One client, not two: two busy front ends do not fit on two CPUs.
- * Run with {@code bin/bench vm2vm [runs] [seconds] [sizes]}.
+ * Run with {@code bin/bench vm2vm [runs] [seconds] [sizes] [back ends]}.
  */
 public final class VmToVmBenchmark {
 
@@ -25,14 +25,17 @@ public final class VmToVmBenchmark {
         int runs = NetBenchmark.number(args, 0, 3);
         int seconds = NetBenchmark.number(args, 1, 6);
         int[] sizes = NetBenchmark.sizes(args, 2);
+        // Optional, as for bin/bench net: the back ends, "ours", "dpdk", or a path to another build's
+        // jar, each optionally followed by "@JVM options" (to compare two builds in one run).
+        List<String> backEnds = args.length > 3 ? List.of(args[3].split(",")) : List.of("ours", "dpdk");
         Path work = Files.createTempDirectory("vhost-vm2vm-bench");
         Path a = work.resolve("a.sock");
         Path b = work.resolve("b.sock");
-        Map<String, List<Double>> results = NetBenchmark.alternate(work, runs, sizes, List.of("ours", "dpdk"),
+        Map<String, List<Double>> results = NetBenchmark.alternate(work, runs, sizes, backEnds,
                 (who, run, size) -> {
                     Files.deleteIfExists(a);
                     Files.deleteIfExists(b);
-                    String prefix = "m" + run + who + size;
+                    String prefix = "m" + run + Math.abs(who.hashCode()) + size;
                     if (who.equals("dpdk")) {
                         try (DpdkTestpmd vhost = DpdkTestpmd.start(work.resolve("vhost.log"), "w" + run + size,
                                 "0@1,1@1", DpdkTestpmd.vhost(a, b), List.of("--forward-mode=io"))) {
@@ -44,13 +47,24 @@ public final class VmToVmBenchmark {
                     JsonObject config = NetBenchmark.oursConfig(new JsonArray()
                             .add(new JsonObject().put("id", "a").put("type", "net").put("socket", a.toString()))
                             .add(new JsonObject().put("id", "b").put("type", "net").put("socket", b.toString())));
-                    try (BackendProcess backend = BackendProcess.start(BackendProcess.jar(),
-                            System.getenv("BACKEND_JVM_OPTS"), config, work, a)) {
+                    String[] build = who.split("@", 2);
+                    Path jar = build[0].equals("ours") ? BackendProcess.jar() : Path.of(build[0]);
+                    if (!build[0].equals("ours")) {
+                        config.remove("console");
+                    }
+                    String options = build.length > 1 ? build[1] : System.getenv("BACKEND_JVM_OPTS");
+                    try (BackendProcess backend = BackendProcess.start(jar, options, config, work, a)) {
                         BlkBenchmark.pin(backend.pid(), 1);
                         return client(work, a, b, size, seconds, prefix);
                     }
                 });
         NetBenchmark.summary(results, sizes, runs);
+        results.forEach((k, v) -> {
+            if (!k.startsWith("ours-") && !k.startsWith("dpdk-")) {
+                System.out.printf("%s: median %.3f Mpps (%.3f..%.3f)%n", k, BlkBenchmark.median(v),
+                        BlkBenchmark.min(v), BlkBenchmark.max(v));
+            }
+        });
     }
 
     /**
