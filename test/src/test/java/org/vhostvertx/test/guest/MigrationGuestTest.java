@@ -166,66 +166,69 @@ class MigrationGuestTest {
     @Test
     void netGuestMovesToAnotherPortWhilePingedAndSentAFile() throws Exception {
         GuestRequirement.require();
-        attempts((number, destinations) -> {
-            String macA = "52:54:00:00:20:01";
-            String macB = "52:54:00:00:20:02";
-            // Link-local addresses: the traffic never leaves our switch.
-            String ipA = "169.254.20.1";
-            String ipB = "169.254.20.2";
-            int mib = 8;
-            Path monitor = dir.resolve("monitor.sock");
-            Path migration = dir.resolve("migration.sock");
-            try (Backend backend = Backend.start(Backend.config(NetGuestTest.port(dir, "mig-a", macA, 1500),
-                    NetGuestTest.port(dir, "mig-b-src", macB, 1500), NetGuestTest.port(dir, "mig-b-dst", macB, 1500)))) {
-                QemuGuest.Builder stay = logged(NetGuestTest.guest(dir, "mig-a", macA, ipA, ipB, "stay", 1500)
-                        .script("migrate-net").param("mib", mib).hostChannel(dir.resolve("a-host.sock")));
-                // Source and destination of B differ in their socket, so in the port of ours they use.
-                QemuGuest.Builder moveFrom = logged(NetGuestTest.guest(dir, "mig-b-src", macB, ipB, ipA, "move", 1500)
-                        .script("migrate-net").args("-monitor", "unix:" + monitor + ",server=on,wait=off"));
-                QemuGuest.Builder moveTo = logged(NetGuestTest.guest(dir, "mig-b-dst", macB, ipB, ipA, "move", 1500)
-                        .script("migrate-net").args("-incoming", "unix:" + migration));
-                try (QemuGuest.Running b = moveFrom.start(); QemuGuest.Running a = stay.start()) {
-                    assertTrue(a.waitForOutput("VT-READY migrate", Duration.ofSeconds(240)),
-                            "guest A never started sending:\n" + a.consoleSoFar() + "\nguest B:\n" + b.consoleSoFar());
-                    try (QemuGuest.Running bTo = started(moveTo, destinations);
-                         Monitor hmp = Monitor.connect(monitor, QemuGuest.scaled(Duration.ofSeconds(30)))) {
-                        List<Integer> answeredBefore = numbers(PING_OK, a.consoleSoFar());
-                        System.out.println("net migration: " + hmp.migrate(migration, Duration.ofSeconds(240)));
-                        a.tell("migrated");
-                        QemuGuest.Result ra = a.await();
-                        ra.assertPassed(); // before B's result: B waits for a file that may never come
-                        QemuGuest.Result rb = bTo.await();
-                        rb.assertPassed();
+        attempts((number, destinations) -> moveNetGuest(destinations));
+    }
 
-                        String sent = NetGuestTest.md5(ra, "sent");
-                        assertEquals(sent, NetGuestTest.md5(rb, "received"), "the file arrived unchanged");
-                        assertTrue(rb.console().contains("received " + (mib << 20) + " bytes"), rb.console());
+    /** One attempt of the net case: guest B moves to another port while guest A pings it and sends it a file. */
+    void moveNetGuest(List<TcgMigrationCorruption.Destination> destinations) throws Exception {
+        String macA = "52:54:00:00:20:01";
+        String macB = "52:54:00:00:20:02";
+        // Link-local addresses: the traffic never leaves our switch.
+        String ipA = "169.254.20.1";
+        String ipB = "169.254.20.2";
+        int mib = 8;
+        Path monitor = dir.resolve("monitor.sock");
+        Path migration = dir.resolve("migration.sock");
+        try (Backend backend = Backend.start(Backend.config(NetGuestTest.port(dir, "mig-a", macA, 1500),
+                NetGuestTest.port(dir, "mig-b-src", macB, 1500), NetGuestTest.port(dir, "mig-b-dst", macB, 1500)))) {
+            QemuGuest.Builder stay = logged(NetGuestTest.guest(dir, "mig-a", macA, ipA, ipB, "stay", 1500)
+                    .script("migrate-net").param("mib", mib).hostChannel(dir.resolve("a-host.sock")));
+            // Source and destination of B differ in their socket, so in the port of ours they use.
+            QemuGuest.Builder moveFrom = logged(NetGuestTest.guest(dir, "mig-b-src", macB, ipB, ipA, "move", 1500)
+                    .script("migrate-net").args("-monitor", "unix:" + monitor + ",server=on,wait=off"));
+            QemuGuest.Builder moveTo = logged(NetGuestTest.guest(dir, "mig-b-dst", macB, ipB, ipA, "move", 1500)
+                    .script("migrate-net").args("-incoming", "unix:" + migration));
+            try (QemuGuest.Running b = moveFrom.start(); QemuGuest.Running a = stay.start()) {
+                assertTrue(a.waitForOutput("VT-READY migrate", Duration.ofSeconds(240)),
+                        "guest A never started sending:\n" + a.consoleSoFar() + "\nguest B:\n" + b.consoleSoFar());
+                try (QemuGuest.Running bTo = started(moveTo, destinations);
+                     Monitor hmp = Monitor.connect(monitor, QemuGuest.scaled(Duration.ofSeconds(30)))) {
+                    List<Integer> answeredBefore = numbers(PING_OK, a.consoleSoFar());
+                    System.out.println("net migration: " + hmp.migrate(migration, Duration.ofSeconds(240)));
+                    a.tell("migrated");
+                    QemuGuest.Result ra = a.await();
+                    ra.assertPassed(); // before B's result: B waits for a file that may never come
+                    QemuGuest.Result rb = bTo.await();
+                    rb.assertPassed();
 
-                        // The ping crossed the migration: answered before it, and answered when sent after
-                        // the host's word that it was over (the guest names the ping then under way).
-                        assertTrue(!answeredBefore.isEmpty(), "no ping answered before the migration:\n" + ra.console());
-                        Matcher over = Pattern.compile("migration is over \\(ping (\\d+) was under way\\)").matcher(ra.console());
-                        assertTrue(over.find(), ra.console());
-                        int under = Integer.parseInt(over.group(1));
-                        List<Integer> answered = numbers(PING_OK, ra.console());
-                        assertTrue(answered.stream().filter(n -> n > under).count() >= 3,
-                                "pings after " + under + " answered: " + answered);
-                        System.out.println("net migration: pings " + numbers(PING_ANY, ra.console()).size() + ", answered "
-                                + answered.size() + ", under way at the end " + under);
+                    String sent = NetGuestTest.md5(ra, "sent");
+                    assertEquals(sent, NetGuestTest.md5(rb, "received"), "the file arrived unchanged");
+                    assertTrue(rb.console().contains("received " + (mib << 20) + " bytes"), rb.console());
 
-                        // B's new port carried the end of the file and B's answers; its old port the start.
-                        JsonObject from = NetGuestTest.stats(backend, "mig-b-src");
-                        JsonObject to = NetGuestTest.stats(backend, "mig-b-dst");
-                        System.out.println("net migration: old port " + from + "\nnew port " + to);
-                        assertTrue(NetGuestTest.counter(from, 0, "bytes") > (mib << 20) / 4, "old port: " + from);
-                        assertTrue(NetGuestTest.counter(to, 0, "bytes") >= 65536, "new port received: " + to);
-                        assertTrue(NetGuestTest.counter(to, 1, "requests") >= 3, "new port sent: " + to);
-                        assertTrue(to.getJsonObject("info").getLong("announcements") >= 1,
-                                "QEMU's SEND_RARP reached the new port: " + to);
-                    }
+                    // The ping crossed the migration: answered before it, and answered when sent after
+                    // the host's word that it was over (the guest names the ping then under way).
+                    assertTrue(!answeredBefore.isEmpty(), "no ping answered before the migration:\n" + ra.console());
+                    Matcher over = Pattern.compile("migration is over \\(ping (\\d+) was under way\\)").matcher(ra.console());
+                    assertTrue(over.find(), ra.console());
+                    int under = Integer.parseInt(over.group(1));
+                    List<Integer> answered = numbers(PING_OK, ra.console());
+                    assertTrue(answered.stream().filter(n -> n > under).count() >= 3,
+                            "pings after " + under + " answered: " + answered);
+                    System.out.println("net migration: pings " + numbers(PING_ANY, ra.console()).size() + ", answered "
+                            + answered.size() + ", under way at the end " + under);
+
+                    // B's new port carried the end of the file and B's answers; its old port the start.
+                    JsonObject from = NetGuestTest.stats(backend, "mig-b-src");
+                    JsonObject to = NetGuestTest.stats(backend, "mig-b-dst");
+                    System.out.println("net migration: old port " + from + "\nnew port " + to);
+                    assertTrue(NetGuestTest.counter(from, 0, "bytes") > (mib << 20) / 4, "old port: " + from);
+                    assertTrue(NetGuestTest.counter(to, 0, "bytes") >= 65536, "new port received: " + to);
+                    assertTrue(NetGuestTest.counter(to, 1, "requests") >= 3, "new port sent: " + to);
+                    assertTrue(to.getJsonObject("info").getLong("announcements") >= 1,
+                            "QEMU's SEND_RARP reached the new port: " + to);
                 }
             }
-        });
+        }
     }
 
     /** Starts a destination guest and adds it to destinations, whose consoles the attempt's verdict reads. */
