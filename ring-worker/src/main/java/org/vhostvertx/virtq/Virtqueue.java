@@ -86,6 +86,14 @@ public interface Virtqueue {
     long F_EVENT_IDX = 1L << 29;
     /** VIRTIO_RING_F_INDIRECT_DESC. */
     long F_INDIRECT_DESC = 1L << 28;
+    /**
+     * VIRTIO_F_IN_ORDER: the device returns every queue's buffers in the order it took them. The
+     * rings need nothing for it; a device offers it only when all its handlers push in pop order
+     * (a rewound buffer is taken again, so it does not count as taken). A driver that knows it
+     * frees its buffers without looking them up (DPDK's virtio PMD has in-order paths for both
+     * layouts).
+     */
+    long F_IN_ORDER = 1L << 35;
 
     /**
      * Creates the queue for the negotiated features, starting from the state of SET_VRING_BASE; a

@@ -7,6 +7,7 @@ import org.vhostvertx.device.DeviceSpec;
 import org.vhostvertx.device.ProtocolFeatures;
 import org.vhostvertx.device.QueueHandler;
 import org.vhostvertx.device.VirtioDevice;
+import org.vhostvertx.virtq.Virtqueue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -127,7 +128,11 @@ public final class NetDevice implements VirtioDevice {
                 | NetFeatures.MRG_RXBUF
                 | (sw != null ? NetFeatures.HOST_TSO4 | NetFeatures.HOST_TSO6 | NetFeatures.GUEST_TSO4
                         | NetFeatures.GUEST_TSO6 : 0)
-                | NetFeatures.CTRL_VQ | NetFeatures.F_CTRL_RX | NetFeatures.MQ;
+                | NetFeatures.CTRL_VQ | NetFeatures.F_CTRL_RX | NetFeatures.MQ
+                // Every port kind and the control queue return buffers in the order they took them:
+                // transmit buffers go back after their frame was delivered, copied or dropped, never
+                // held while later ones go back, and receive buffers are filled in ring order.
+                | Virtqueue.F_IN_ORDER;
         // RARP for SEND_RARP, NET_MTU for NET_SET_MTU. No CONFIG protocol feature: QEMU keeps
         // virtio-net's config space itself (and warns if offered).
         return new DeviceSpec(NetFeatures.DEVICE_ID, f, ProtocolFeatures.RARP | ProtocolFeatures.NET_MTU, 2 * pairs + 1,

@@ -20,6 +20,7 @@ public final class FrontEnd implements AutoCloseable {
     public static final long VERSION_1 = 1L << 32;
     public static final long RING_PACKED = 1L << 34;
     public static final long EVENT_IDX = 1L << 29;
+    public static final long IN_ORDER = 1L << 35;
     public static final long INDIRECT_DESC = 1L << 28;
     public static final long PROTOCOL_FEATURES = 1L << 30;
     public static final long P_MQ = 1;
@@ -31,34 +32,39 @@ public final class FrontEnd implements AutoCloseable {
 
     /** How to negotiate. */
     public record Options(boolean packed, boolean eventIdx, int queues, int queueSize, boolean addMemReg,
-                          long refusedFeatures) {
+                          long refusedFeatures, boolean inOrder) {
         public static Options split() {
-            return new Options(false, true, 1, 256, false, 0);
+            return new Options(false, true, 1, 256, false, 0, false);
         }
 
         public static Options packedRing() {
-            return new Options(true, true, 1, 256, false, 0);
+            return new Options(true, true, 1, 256, false, 0, false);
         }
 
         public Options withQueues(int q) {
-            return new Options(packed, eventIdx, q, queueSize, addMemReg, refusedFeatures);
+            return new Options(packed, eventIdx, q, queueSize, addMemReg, refusedFeatures, inOrder);
         }
 
         public Options withEventIdx(boolean e) {
-            return new Options(packed, e, queues, queueSize, addMemReg, refusedFeatures);
+            return new Options(packed, e, queues, queueSize, addMemReg, refusedFeatures, inOrder);
         }
 
         public Options withAddMemReg(boolean a) {
-            return new Options(packed, eventIdx, queues, queueSize, a, refusedFeatures);
+            return new Options(packed, eventIdx, queues, queueSize, a, refusedFeatures, inOrder);
         }
 
         public Options withQueueSize(int s) {
-            return new Options(packed, eventIdx, queues, s, addMemReg, refusedFeatures);
+            return new Options(packed, eventIdx, queues, s, addMemReg, refusedFeatures, inOrder);
         }
 
         /** Device features this driver does not accept although offered. */
         public Options refusing(long features) {
-            return new Options(packed, eventIdx, queues, queueSize, addMemReg, refusedFeatures | features);
+            return new Options(packed, eventIdx, queues, queueSize, addMemReg, refusedFeatures | features, inOrder);
+        }
+
+        /** Accept IN_ORDER when offered (this driver then expects every queue's buffers back in the order it added them). */
+        public Options withInOrder(boolean o) {
+            return new Options(packed, eventIdx, queues, queueSize, addMemReg, refusedFeatures, o);
         }
     }
 
@@ -175,7 +181,8 @@ public final class FrontEnd implements AutoCloseable {
         client.send(SET_OWNER, new byte[0]);
         long deviceBits = offered & 0xffffffL & ~EVENT_IDX & ~INDIRECT_DESC & ~options.refusedFeatures();
         features = deviceBits | VERSION_1 | PROTOCOL_FEATURES | INDIRECT_DESC
-                | (options.eventIdx() ? EVENT_IDX : 0) | (options.packed() ? RING_PACKED : 0);
+                | (options.eventIdx() ? EVENT_IDX : 0) | (options.packed() ? RING_PACKED : 0)
+                | (options.inOrder() ? IN_ORDER : 0);
         features &= offered;
         check(client.sendAcked(SET_FEATURES, u64(features)), "SET_FEATURES");
         if (options.addMemReg()) {

@@ -1,9 +1,10 @@
 package org.vhostvertx.test.net;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.vhostvertx.test.frontend.Backend;
 
@@ -23,19 +24,35 @@ class TestpmdReflectTest {
     @TempDir
     Path dir;
 
-    /** Split and packed rings (packed: used buffers go back to the driver one burst at a time). */
-    @ParameterizedTest(name = "packed {0}")
-    @ValueSource(booleans = {false, true})
-    void testpmdIoForwardingThroughAReflectPort(boolean packed) throws Exception {
+    /**
+     * Split and packed rings (packed: used buffers go back to the driver one burst at a time), with
+     * IN_ORDER (testpmd then takes its in-order paths) and, on a split ring, without it.
+     */
+    @ParameterizedTest(name = "packed {0}, IN_ORDER disabled {1}")
+    @CsvSource({"false, false", "true, false", "false, true"})
+    void testpmdIoForwardingThroughAReflectPort(boolean packed, boolean inOrderDisabled) throws Exception {
         Testpmd.require();
         Path socket = dir.resolve("reflect.sock");
-        try (Backend backend = Backend.start(Backend.config(new JsonObject().put("id", "reflect").put("type", "net")
-                .put("port", "reflect").put("socket", socket.toString())))) {
-            Testpmd.Stats s = Testpmd.run("vt-reflect-" + ProcessHandle.current().pid(),
+        JsonObject reflect = new JsonObject().put("id", "reflect").put("type", "net").put("port", "reflect")
+                .put("socket", socket.toString());
+        if (inOrderDisabled) {
+            reflect.put("disableFeatures", new JsonArray().add("IN_ORDER"));
+        }
+        try (Backend backend = Backend.start(Backend.config(reflect))) {
+            var run = Testpmd.runAsync("vt-reflect-" + ProcessHandle.current().pid(),
                     List.of("--lcores", "0@0,1@0", "--vdev", "net_virtio_user0,path=" + socket + ",queues=1,queue_size=256"
                             + (packed ? ",packed_vq=1" : "")),
                     List.of("--forward-mode=io", "--tx-first", "--auto-start", "--nb-cores=1"), 3,
                     dir.resolve("testpmd.log"));
+            // The features testpmd set, read while it is connected.
+            JsonArray features = new JsonArray();
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (features.isEmpty() && !run.isDone() && System.nanoTime() < deadline) {
+                features = device(backend).getJsonArray("features");
+                Thread.sleep(50);
+            }
+            assertEquals(!inOrderDisabled, features.contains("IN_ORDER"), "testpmd takes IN_ORDER when offered: " + features);
+            Testpmd.Stats s = run.get(60, TimeUnit.SECONDS);
             assertTrue(s.rxPackets() > 1000, "frames came back to testpmd: " + s.rxPackets() + "\n" + s.output());
             // tx_first puts one burst of 32 frames in flight; every frame testpmd received it had sent.
             assertTrue(s.txPackets() >= s.rxPackets(), s.toString());
@@ -47,9 +64,7 @@ class TestpmdReflectTest {
             JsonObject rx = stats.getJsonArray("queues").getJsonObject(0);
             JsonObject tx = stats.getJsonArray("queues").getJsonObject(1);
             assertEquals(1, tx.getInteger("index"));
-            JsonObject device = backend.node(new JsonObject().put("action", "devices")).getJsonArray("devices")
-                    .stream().map(JsonObject.class::cast).filter(d -> d.getString("id").equals("reflect"))
-                    .findFirst().orElseThrow();
+            JsonObject device = device(backend);
             assertEquals(packed, device.getJsonArray("queues").getJsonObject(1).getBoolean("packed"),
                     "the ring layout testpmd was asked for: " + device.encode());
             long taken = tx.getLong("requests");
@@ -94,6 +109,13 @@ class TestpmdReflectTest {
                     "both pairs carry frames: " + q);
             assertTrue(run.get(60, TimeUnit.SECONDS).rxPackets() > 1000);
         }
+    }
+
+    /** The reflect port as the node's "devices" action reports it. */
+    static JsonObject device(Backend backend) throws Exception {
+        return backend.node(new JsonObject().put("action", "devices")).getJsonArray("devices")
+                .stream().map(JsonObject.class::cast).filter(d -> d.getString("id").equals("reflect"))
+                .findFirst().orElseThrow();
     }
 
     static JsonObject stats(Backend backend) throws Exception {
