@@ -63,6 +63,18 @@ final class PackedVirtqueue implements Virtqueue {
      */
     private long heldAt = -1;
     private short heldFlags;
+    /**
+     * IN_ORDER was negotiated and no inflight region records each buffer: a run of returned
+     * buffers the device wrote nothing into (a transmit queue's) goes back as one used descriptor,
+     * at the run's first slot with its last buffer's id (virtio 1.2 §2.8.9); the driver frees every
+     * buffer up to that id and skips the run. The slots between are not written at all, so their
+     * lines stay with the driver instead of coming over to us and going back.
+     */
+    private final boolean inOrder;
+    /** The byte offset of the first slot of the run not written yet, or -1; its flags; its last id. */
+    private long runAt = -1;
+    private short runFlags;
+    private int runLastId;
     private final PackedInflightRegion inflight;
     /** Head entries of the inflight region still to serve again after a restart, oldest first. */
     private final int[] resubmit;
@@ -100,6 +112,7 @@ final class PackedVirtqueue implements Virtqueue {
             throw new VirtqueueException("packed ring base 0x" + Integer.toHexString(base) + " beyond a ring of " + size);
         }
         this.inflight = inflightRegion == null ? null : new PackedInflightRegion(inflightRegion, size, features);
+        this.inOrder = (features & F_IN_ORDER) != 0 && inflight == null;
         if (inflight == null || inflight.fresh()) {
             this.restartState = null;
             this.resubmit = new int[0];
@@ -314,33 +327,60 @@ final class PackedVirtqueue implements Virtqueue {
             nextUsed -= size;
             nextWrap = !nextWrap;
         }
-        if (inflight != null) {
-            inflight.returning(chain.id(), nextUsed, nextWrap);
-        }
         inFlight--;
         long at = 16L * usedIdx;
-        ring.set(U32, at + 8, writtenLength);
-        ring.set(U16, at + 12, (short) chain.id());
         int flags = usedWrap ? (DESC_F_AVAIL | DESC_F_USED) : 0;
-        if (writtenLength > 0) {
-            flags |= DESC_F_WRITE;
-        }
-        // The pages written so far are logged before the flags hand the descriptor back, so a
-        // driver that sees it finds them logged; the ring's slot once more after the flags, so a
-        // log sync between the two cannot take the flags' write off it.
-        if (log != null) {
-            chain.markWritten(log, Integer.toUnsignedLong(writtenLength));
-            if (logRing) {
-                log.mark(ringGpa + at, 16);
+        if (inOrder && writtenLength == 0) {
+            if (runAt < 0) {
+                runAt = at;
+                runFlags = (short) flags;
             }
+            runLastId = chain.id();
+        } else {
+            // A buffer with data ends the run before it: its descriptor comes after the run's.
+            endRun();
+            if (inflight != null) {
+                inflight.returning(chain.id(), nextUsed, nextWrap);
+            }
+            if (writtenLength > 0) {
+                flags |= DESC_F_WRITE;
+            }
+            // The pages written so far are logged before the flags hand the descriptor back, so a
+            // driver that sees it finds them logged.
+            if (log != null) {
+                chain.markWritten(log, Integer.toUnsignedLong(writtenLength));
+            }
+            writeUsed(at, chain.id(), writtenLength, (short) flags);
+        }
+        usedIdx = nextUsed;
+        usedWrap = nextWrap;
+        pushedSincePublish = true;
+    }
+
+    /** Writes the run of buffers returned without data, if any, as its one used descriptor. */
+    private void endRun() {
+        if (runAt >= 0) {
+            writeUsed(runAt, runLastId, 0, runFlags);
+            runAt = -1;
+        }
+    }
+
+    /** Writes one used descriptor at byte offset at; its flags now, or at publish when it is the burst's first. */
+    private void writeUsed(long at, int id, int writtenLength, short flags) {
+        ring.set(U32, at + 8, writtenLength);
+        ring.set(U16, at + 12, (short) id);
+        // The ring's slot is logged before the flags and once more after them, so a log sync
+        // between the two cannot take the flags' write off it.
+        if (log != null && logRing) {
+            log.mark(ringGpa + at, 16);
         }
         if (inflight == null && heldAt < 0) {
             heldAt = at;
-            heldFlags = (short) flags;
+            heldFlags = flags;
         } else {
             // id and length must be visible before the flags that hand the descriptor back.
             VarHandle.releaseFence();
-            ring.set(U16, at + 14, (short) flags);
+            ring.set(U16, at + 14, flags);
             if (inflight != null) {
                 inflight.returned();
             }
@@ -348,9 +388,6 @@ final class PackedVirtqueue implements Virtqueue {
                 log.mark(ringGpa + at, 16);
             }
         }
-        usedIdx = nextUsed;
-        usedWrap = nextWrap;
-        pushedSincePublish = true;
     }
 
     @Override
@@ -359,6 +396,7 @@ final class PackedVirtqueue implements Virtqueue {
             return false;
         }
         pushedSincePublish = false;
+        endRun();
         if (heldAt >= 0) {
             // Every descriptor of the burst is written: its first one's flags hand them all over.
             VarHandle.releaseFence();

@@ -5,6 +5,8 @@ import org.vhostvertx.test.frontend.DriverRing.Buf;
 import org.vhostvertx.test.frontend.DriverRing.Used;
 import org.vhostvertx.test.frontend.PackedDriverRing;
 
+import java.lang.foreign.ValueLayout;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,6 +93,65 @@ class PackedVirtqueueTest {
                 assertEquals(null, driver.pollUsed());
             }
         }
+    }
+
+    /**
+     * With IN_ORDER, buffers returned without data go back as one used descriptor per run: at the
+     * run's first slot with its last id, the slots after it untouched. A buffer with data ends a
+     * run and has its own descriptor; runs cross the ring's end; a driver that knows IN_ORDER gets
+     * every buffer back in order.
+     */
+    @Test
+    void withInOrderARunOfBuffersWithoutDataIsOneUsedDescriptor() {
+        try (RingFixture f = new RingFixture()) {
+            PackedDriverRing driver = new PackedDriverRing(f.ram, 8, true);
+            Virtqueue q = f.device(driver, Virtqueue.F_RING_PACKED | Virtqueue.F_IN_ORDER, driver.initialBase());
+            DescriptorChain chain = new DescriptorChain();
+            // Round 0 fills slots 0..6; round 1 starts at slot 7 and crosses the ring's end.
+            for (int round = 0; round < 2; round++) {
+                int first = round == 0 ? 0 : 7;
+                int[] ids = new int[7];
+                for (int i = 0; i < ids.length; i++) {
+                    // Buffer 3 is the one the device writes into.
+                    ids[i] = i == 3 ? driver.add(Buf.out(f.ram.alloc(64, 16), 64)) : driver.add(Buf.in(f.ram.alloc(64, 16), 16));
+                }
+                long[] before = new long[8];
+                for (int slot = 0; slot < 8; slot++) {
+                    before[slot] = usedPartAt(f, driver, slot);
+                }
+                for (int i = 0; i < ids.length; i++) {
+                    assertTrue(q.pop(chain));
+                    q.push(chain, i == 3 ? 40 : 0);
+                }
+                q.publish();
+                // Runs: buffers 0..2 (one descriptor at their first slot, id of buffer 2), buffer 3
+                // alone, buffers 4..6 (at buffer 4's slot, id of buffer 6).
+                assertEquals(ids[2], idAt(f, driver, first), "round " + round + ": the first run's descriptor");
+                assertEquals(ids[3], idAt(f, driver, (first + 3) % 8), "round " + round + ": the written buffer's");
+                assertEquals(ids[6], idAt(f, driver, (first + 4) % 8), "round " + round + ": the second run's");
+                for (int slot : new int[]{first + 1, first + 2, first + 5, first + 6}) {
+                    assertEquals(before[slot % 8], usedPartAt(f, driver, slot % 8),
+                            "round " + round + ": slot " + slot % 8 + " inside a run is left as the driver wrote it");
+                }
+                for (int i = 0; i < ids.length; i++) {
+                    Used u = driver.pollUsed();
+                    assertEquals(ids[i], u.id(), "round " + round + ", buffer " + i);
+                    assertEquals(i == 3 ? 40 : 0, u.len());
+                }
+                assertEquals(null, driver.pollUsed());
+            }
+            assertEquals(6 | (6 << 16), q.vringBase(), "14 slots on a ring of 8: position 6, both wrap counters 0");
+        }
+    }
+
+    /** The buffer id in the used descriptor at slot. */
+    private static int idAt(RingFixture f, PackedDriverRing driver, int slot) {
+        return (int) (usedPartAt(f, driver, slot) >>> 32) & 0xffff;
+    }
+
+    /** The length, id and flags of the descriptor at slot (what a used descriptor sets), as one word. */
+    private static long usedPartAt(RingFixture f, PackedDriverRing driver, int slot) {
+        return f.ram.at(driver.descGpa() + 16L * slot + 8, 8).get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
     }
 
     /**

@@ -32,8 +32,19 @@ public final class PackedDriverRing implements DriverRing {
     private boolean availWrap = true;
     private int usedIdx;
     private boolean usedWrap = true;
+    /** IN_ORDER negotiated: one used descriptor may return a run of buffers (virtio 1.2 §2.8.9). */
+    private final boolean inOrder;
+    /** The ids of the buffers made available and not used yet, oldest first (kept when inOrder). */
+    private final ArrayDeque<Integer> outstanding = new ArrayDeque<>();
+    /** Buffers of a run already seen in the ring, still to hand out by pollUsed. */
+    private final ArrayDeque<Used> run = new ArrayDeque<>();
 
     public PackedDriverRing(GuestRam ram, int size) {
+        this(ram, size, false);
+    }
+
+    public PackedDriverRing(GuestRam ram, int size, boolean inOrder) {
+        this.inOrder = inOrder;
         this.ram = ram;
         this.n = size;
         this.descGpa = ram.alloc(16L * size, 16);
@@ -92,6 +103,7 @@ public final class PackedDriverRing implements DriverRing {
         }
         slots[id] = bufs.length;
         freeSlots -= bufs.length;
+        outstanding.add(id);
         availIdx = idx;
         availWrap = wrap;
         // The first descriptor's flags publish the whole chain.
@@ -123,6 +135,7 @@ public final class PackedDriverRing implements DriverRing {
         ring.set(U16, at + 12, (short) id);
         slots[id] = 1;
         freeSlots -= 1;
+        outstanding.add(id);
         int f = flags | flagsFor(availWrap);
         if (++availIdx == n) {
             availIdx = 0;
@@ -141,6 +154,9 @@ public final class PackedDriverRing implements DriverRing {
 
     @Override
     public Used pollUsed() {
+        if (!run.isEmpty()) {
+            return run.poll();
+        }
         long at = 16L * usedIdx;
         int flags = Short.toUnsignedInt(ring.get(U16, at + 14));
         boolean a = (flags & AVAIL) != 0;
@@ -151,6 +167,25 @@ public final class PackedDriverRing implements DriverRing {
         VarHandle.acquireFence();
         int id = Short.toUnsignedInt(ring.get(U16, at + 12));
         int len = ring.get(U32, at + 8);
+        if (!inOrder) {
+            outstanding.remove(id);
+            return release(id, len);
+        }
+        // In order: the descriptor returns every buffer from the oldest outstanding up to id.
+        if (!outstanding.contains(id)) {
+            throw new IllegalStateException("used id " + id + " is not outstanding: " + outstanding);
+        }
+        while (true) {
+            int next = outstanding.poll();
+            run.add(release(next, next == id ? len : 0));
+            if (next == id) {
+                return run.poll();
+            }
+        }
+    }
+
+    /** Gives buffer id's slots back and skips them in the ring. */
+    private Used release(int id, int len) {
         usedIdx += slots[id];
         if (usedIdx >= n) {
             usedIdx -= n;

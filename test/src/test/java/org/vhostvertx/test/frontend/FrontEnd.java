@@ -207,7 +207,7 @@ public final class FrontEnd implements AutoCloseable {
     /** Sets up and enables every queue. */
     public void startQueues() throws IOException {
         for (int i = 0; i < options.queues(); i++) {
-            DriverRing ring = options.packed() ? new PackedDriverRing(ram, options.queueSize())
+            DriverRing ring = options.packed() ? new PackedDriverRing(ram, options.queueSize(), (features & IN_ORDER) != 0)
                     : new SplitDriverRing(ram, options.queueSize(), options.eventIdx());
             Queue q = new Queue(i, ring);
             queues.add(q);
