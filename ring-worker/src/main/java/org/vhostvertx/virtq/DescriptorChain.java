@@ -17,9 +17,6 @@ import java.lang.foreign.ValueLayout;
  */
 public final class DescriptorChain {
 
-    /** Copies up to this many bytes within one piece each way are done by {@link #copyTo} word by word. */
-    private static final int SHORT_COPY = 256;
-
     private int id;
     private int ringSlots;
     private int count;
@@ -284,21 +281,26 @@ public final class DescriptorChain {
             throw new IndexOutOfBoundsException("copy of " + n + " bytes from " + srcPos + " of " + readableLength
                     + " to " + dstPos + " of " + dst.writableLength);
         }
-        // A short copy inside one piece on each side (a small frame) is a loop of 8-byte moves: for
-        // so few bytes, MemorySegment.copy's checks and its call into the copy routine cost more
-        // than the copy itself.
-        if (n <= SHORT_COPY && readablePieces > 0 && srcPos + n <= lengths[0] && dst.readablePieces < dst.count
+        // Inside one piece on each side (a frame in one buffer each way): one copy, without
+        // looking for the pieces. Below 16 bytes one or two word moves (they may overlap) cost less
+        // than MemorySegment.copy's checks and its call into the copy routine.
+        if (readablePieces > 0 && srcPos + n <= lengths[0] && dst.readablePieces < dst.count
                 && dstPos + n <= dst.lengths[dst.readablePieces]) {
             MemorySegment s = segments[0];
             MemorySegment d = dst.segments[dst.readablePieces];
             long so = offsets[0] + srcPos;
             long doff = dst.offsets[dst.readablePieces] + dstPos;
-            long i = 0;
-            for (; i + 8 <= n; i += 8) {
-                d.set(ValueLayout.JAVA_LONG_UNALIGNED, doff + i, s.get(ValueLayout.JAVA_LONG_UNALIGNED, so + i));
-            }
-            for (; i < n; i++) {
-                d.set(ValueLayout.JAVA_BYTE, doff + i, s.get(ValueLayout.JAVA_BYTE, so + i));
+            if (n >= 16) {
+                MemorySegment.copy(s, so, d, doff, n);
+            } else if (n >= 8) {
+                long first = s.get(ValueLayout.JAVA_LONG_UNALIGNED, so);
+                long last = s.get(ValueLayout.JAVA_LONG_UNALIGNED, so + n - 8);
+                d.set(ValueLayout.JAVA_LONG_UNALIGNED, doff, first);
+                d.set(ValueLayout.JAVA_LONG_UNALIGNED, doff + n - 8, last);
+            } else {
+                for (long i = 0; i < n; i++) {
+                    d.set(ValueLayout.JAVA_BYTE, doff + i, s.get(ValueLayout.JAVA_BYTE, so + i));
+                }
             }
             return;
         }
