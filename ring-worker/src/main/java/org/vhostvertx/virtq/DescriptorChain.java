@@ -102,6 +102,26 @@ public final class DescriptorChain {
 
     /** Appends the buffer at gpa, splitting it where it crosses regions (and every 2 GiB). */
     void add(GuestMemory memory, long gpa, int len, boolean writable) {
+        // The usual buffer lies inside the region the last one was in: one piece, no lookup.
+        MemoryRegion last = lastRegion;
+        if (memory == lastMemory && last != null && len > 0 && (writable || writableLength == 0)) {
+            long off = gpa - last.guestPhysAddr();
+            if (off >= 0 && off < last.size() && len <= last.size() - off) {
+                append(last.segment(), off, len, gpa);
+                if (writable) {
+                    writableLength += len;
+                } else {
+                    readableLength += len;
+                    readablePieces = count;
+                }
+                return;
+            }
+        }
+        addPieces(memory, gpa, len, writable);
+    }
+
+    /** {@link #add} for a buffer anywhere: looks its region up, and splits it where it crosses regions. */
+    private void addPieces(GuestMemory memory, long gpa, int len, boolean writable) {
         if (!writable && writableLength > 0) {
             throw new VirtqueueException("device-readable descriptor after a device-writable one");
         }

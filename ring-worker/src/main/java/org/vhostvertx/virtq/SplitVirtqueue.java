@@ -166,6 +166,20 @@ final class SplitVirtqueue implements Virtqueue {
             throw new VirtqueueException("head index " + head + " beyond a ring of " + size);
         }
         chain.reset(head);
+        long at = 16L * head;
+        // len, flags and next as one load (little-endian: len in the low half).
+        long rest = desc.get(U64, at + 8);
+        int flags = (int) (rest >>> 32) & 0xffff;
+        if ((flags & (DESC_F_NEXT | DESC_F_INDIRECT)) == 0 && maxChain >= 1) {
+            // The usual chain: one direct descriptor.
+            chain.add(memory, desc.get(U64, at), (int) rest, (flags & DESC_F_WRITE) != 0);
+            return;
+        }
+        walkChain(head, chain);
+    }
+
+    /** The general walk from head: direct descriptors, an indirect table, bounded by maxChain and the table size. */
+    private void walkChain(int head, DescriptorChain chain) {
         MemorySegment table = desc;
         long tableBase = 0;
         int tableSize = size;
