@@ -391,11 +391,7 @@ final class PackedVirtqueue implements Virtqueue {
     }
 
     @Override
-    public boolean publish() {
-        if (!pushedSincePublish) {
-            return false;
-        }
-        pushedSincePublish = false;
+    public void publishUsed() {
         endRun();
         if (heldAt >= 0) {
             // Every descriptor of the burst is written: its first one's flags hand them all over.
@@ -406,6 +402,15 @@ final class PackedVirtqueue implements Virtqueue {
             }
             heldAt = -1;
         }
+    }
+
+    @Override
+    public boolean publish() {
+        if (!pushedSincePublish) {
+            return false;
+        }
+        pushedSincePublish = false;
+        publishUsed();
         VarHandle.fullFence();
         int flags = Short.toUnsignedInt(driverEvent.get(U16, 2)) & 3;
         int old = signalledUsed;

@@ -43,6 +43,8 @@ final class SplitVirtqueue implements Virtqueue {
     private int shadowAvail;
     private int usedIdx;
     private int publishedUsed;
+    /** The used index at the last notification decision (publish). */
+    private int signalledUsed;
     private final InflightRegion inflight;
     private final int[] resubmit;
     private int resubmitNext;
@@ -66,6 +68,7 @@ final class SplitVirtqueue implements Virtqueue {
         this.shadowAvail = lastAvail;
         this.usedIdx = Short.toUnsignedInt(used.get(U16, 2));
         this.publishedUsed = usedIdx;
+        this.signalledUsed = usedIdx;
         this.inflight = inflight;
         if (inflight != null && !inflight.fresh()) {
             // After a restart the ring itself says what was returned: everything taken is either
@@ -272,11 +275,10 @@ final class SplitVirtqueue implements Virtqueue {
     }
 
     @Override
-    public boolean publish() {
+    public void publishUsed() {
         if (usedIdx == publishedUsed) {
-            return false;
+            return;
         }
-        int old = publishedUsed;
         if (inflight != null) {
             inflight.beforePublish();
         }
@@ -288,6 +290,16 @@ final class SplitVirtqueue implements Virtqueue {
         if (inflight != null) {
             inflight.afterPublish(usedIdx);
         }
+    }
+
+    @Override
+    public boolean publish() {
+        if (usedIdx == signalledUsed) {
+            return false;
+        }
+        int old = signalledUsed;
+        publishUsed();
+        signalledUsed = usedIdx;
         // The index store must be visible before we read the driver's wishes.
         VarHandle.fullFence();
         if (eventIdx) {

@@ -35,6 +35,15 @@ public interface Virtqueue {
      */
     boolean publish();
 
+    /**
+     * Makes the buffers pushed so far visible to the driver now, without deciding on a
+     * notification: the next {@link #publish()} decides for every buffer since the last decision.
+     * A handler that moves a long burst hands the driver its first part early this way, so the
+     * driver works on it while the device fills the rest, instead of each side waiting for the
+     * other's whole burst.
+     */
+    void publishUsed();
+
     /** Asks the driver not to kick: the worker is polling. */
     void disableNotifications();
 

@@ -5,6 +5,7 @@ import org.vhostvertx.test.frontend.DriverRing.Buf;
 import org.vhostvertx.test.frontend.DriverRing.Used;
 import org.vhostvertx.test.frontend.PackedDriverRing;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -141,6 +142,47 @@ class PackedVirtqueueTest {
                 assertEquals(null, driver.pollUsed());
             }
             assertEquals(6 | (6 << 16), q.vringBase(), "14 slots on a ring of 8: position 6, both wrap counters 0");
+        }
+    }
+
+    /**
+     * publishUsed hands the buffers pushed so far over at once (a pending in-order run included)
+     * but decides nothing: the next publish decides for everything since the last decision, so a
+     * descriptor event passed by an early publication still gets its call.
+     */
+    @Test
+    void publishUsedShowsBuffersNowAndLeavesTheCallToPublish() {
+        try (RingFixture f = new RingFixture()) {
+            PackedDriverRing driver = new PackedDriverRing(f.ram, 16, true);
+            Virtqueue q = f.device(driver, Virtqueue.F_RING_PACKED | Virtqueue.F_IN_ORDER, driver.initialBase());
+            MemorySegment driverEvent = f.ram.at(driver.driverGpa(), 4);
+            // Call me once the descriptor at slot 2 (first lap: wrap counter 1) is used.
+            driverEvent.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) (2 | 0x8000));
+            driverEvent.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2, (short) PackedVirtqueue.EVENT_DESC);
+            DescriptorChain chain = new DescriptorChain();
+            for (int group = 0; group < 2; group++) {
+                int[] ids = new int[3];
+                for (int i = 0; i < ids.length; i++) {
+                    // Transmit-like buffers: nothing written, so each group is one in-order run.
+                    ids[i] = driver.add(Buf.in(f.ram.alloc(64, 16), 16));
+                    assertTrue(q.pop(chain));
+                    q.push(chain, 0);
+                }
+                assertEquals(null, driver.pollUsed(), "group " + group + " is not the driver's before publishUsed");
+                q.publishUsed();
+                for (int id : ids) {
+                    assertEquals(id, driver.pollUsed().id(), "group " + group + " is the driver's after publishUsed");
+                }
+                assertEquals(null, driver.pollUsed());
+            }
+            assertTrue(q.publish(), "slots 0..5 passed the event at slot 2, though they went back in two steps");
+            assertFalse(q.publish(), "nothing new: no call");
+            driverEvent.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) (12 | 0x8000));
+            driver.add(Buf.in(f.ram.alloc(64, 16), 16));
+            assertTrue(q.pop(chain));
+            q.push(chain, 0);
+            q.publishUsed();
+            assertFalse(q.publish(), "slot 6 does not reach the event at slot 12");
         }
     }
 

@@ -103,4 +103,46 @@ class SplitVirtqueueTest {
             assertFalse(q.publish(), "VIRTQ_AVAIL_F_NO_INTERRUPT");
         }
     }
+
+    /**
+     * publishUsed hands buffers over at once but decides nothing: the next publish decides for
+     * everything since the last decision. The test driver re-arms used_event as it takes each
+     * buffer (as Linux's does), so one that took the first group and then waits is called for
+     * the second, and one that took everything is not called.
+     */
+    @Test
+    void publishUsedShowsBuffersNowAndLeavesTheCallToPublish() {
+        try (RingFixture f = new RingFixture()) {
+            SplitDriverRing driver = new SplitDriverRing(f.ram, 16, true);
+            Virtqueue q = f.device(driver, EVENT_IDX, 0);
+            long buf = f.ram.alloc(4096, 16);
+            DescriptorChain chain = new DescriptorChain();
+            for (int group = 0; group < 2; group++) {
+                for (int i = 0; i < 4; i++) {
+                    driver.add(Buf.out(buf, 16));
+                    assertTrue(q.pop(chain));
+                    q.push(chain, 10 * group + i);
+                }
+                assertEquals(4 * group, driver.usedIdx(), "group " + group + " is not the driver's before publishUsed");
+                q.publishUsed();
+                assertEquals(4 * group + 4, driver.usedIdx(), "group " + group + " is the driver's after publishUsed");
+                if (group == 0) {
+                    for (int i = 0; i < 4; i++) {
+                        assertEquals(i, driver.pollUsed().len());
+                    }
+                }
+            }
+            assertTrue(q.publish(), "the driver took 0..3 and asked for a call when index 4 is used: 0 -> 8 passes it");
+            assertFalse(q.publish(), "nothing new: no call");
+            for (int i = 0; i < 4; i++) {
+                assertEquals(10 + i, driver.pollUsed().len());
+            }
+            driver.add(Buf.out(buf, 16));
+            assertTrue(q.pop(chain));
+            q.push(chain, 0);
+            q.publishUsed();
+            assertEquals(0, driver.pollUsed().len());
+            assertFalse(q.publish(), "the driver took 8 already and asked for a call after it: no call");
+        }
+    }
 }

@@ -88,6 +88,8 @@ class RingWorkerPostTest {
         public void rewind(DescriptorChain chain) { }
         public void push(DescriptorChain chain, int writtenLength) { }
         public boolean publish() { return false; }
+        @Override
+        public void publishUsed() { }
         public void disableNotifications() { }
         public boolean enableNotifications() { return false; }
         public boolean hasAvailable() { return false; }

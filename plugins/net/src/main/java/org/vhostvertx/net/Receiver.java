@@ -96,6 +96,14 @@ final class Receiver {
         return queue;
     }
 
+    /** Makes the buffers filled so far visible to the guest now; the worker's round decides on the notification. */
+    void publishUsed() {
+        Virtqueue q = queue;
+        if (q != null) {
+            q.publishUsed();
+        }
+    }
+
     boolean hasBuffers() {
         return queue != null && queue.hasAvailable();
     }

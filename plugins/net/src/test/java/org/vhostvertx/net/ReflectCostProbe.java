@@ -1,30 +1,19 @@
 package org.vhostvertx.net;
 
-import org.vhostvertx.device.DeviceContext;
 import org.vhostvertx.device.QueueHandler;
-import org.vhostvertx.memory.GuestMemory;
-import org.vhostvertx.memory.MemoryRegion;
 import org.vhostvertx.test.frontend.DriverRing;
 import org.vhostvertx.test.frontend.GuestRam;
-import org.vhostvertx.test.frontend.PackedDriverRing;
-import org.vhostvertx.test.frontend.SplitDriverRing;
 import org.vhostvertx.virtq.DescriptorChain;
 import org.vhostvertx.virtq.Virtqueue;
-import org.vhostvertx.virtq.VringAddresses;
 import org.vhostvertx.worker.QueueCounters;
-
-import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Not a test: what a reflect port costs per 64-byte frame on one thread, with the driver's rings
  * in the same thread's cache, so no other CPU and no virtual CPU placement blurs it (what
  * {@code bin/bench net} cannot show on a shared two-core machine). Bursts of 32 frames, as testpmd
- * sends them, IN_ORDER and MRG_RXBUF negotiated; only the device's calls are timed. Mode "reflect"
- * (the default) is the whole port, "ring" only taking and returning the transmit buffers. Run:
+ * sends them, IN_ORDER and MRG_RXBUF negotiated (see ReflectRings); only the device's calls are
+ * timed. Mode "reflect" (the default) is the whole port, "ring" only taking and returning the
+ * transmit buffers. Run:
  * <pre>
  * mvn -q -o test-compile -pl plugins/net
  * mvn -q -o dependency:build-classpath -pl plugins/net -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/net.cp
@@ -44,23 +33,15 @@ public final class ReflectCostProbe {
     public static void main(String[] args) throws Exception {
         boolean packed = args.length > 0 && args[0].equals("packed");
         boolean ringOnly = args.length > 1 && args[1].equals("ring");
-        GuestRam ram = new GuestRam(0, 64 << 20);
-        List<MemoryRegion> regions = new ArrayList<>();
-        for (GuestRam.Region r : ram.regions()) {
-            regions.add(MemoryRegion.map(r.gpa(), r.size(), r.uva(), 0, r.fd()));
-        }
-        GuestMemory memory = GuestMemory.of(regions);
-        long features = (1L << 32) | NetFeatures.MRG_RXBUF | Virtqueue.F_IN_ORDER | (packed ? Virtqueue.F_RING_PACKED : 0);
-        DriverRing rx = packed ? new PackedDriverRing(ram, SIZE, true) : new SplitDriverRing(ram, SIZE, false);
-        DriverRing tx = packed ? new PackedDriverRing(ram, SIZE, true) : new SplitDriverRing(ram, SIZE, false);
-        Virtqueue rxq = deviceSide(ram, memory, rx, features);
-        Virtqueue txq = deviceSide(ram, memory, tx, features);
-        NetDevice device = new NetDevice(new Context(), new byte[]{0x52, 0x54, 0, 0, 0, 1}, 1500, 1, null, null,
-                Files.createTempDirectory("probe"));
-        device.featuresNegotiated(features);
-        QueueHandler rxHandler = device.queueHandler(0, features);
-        QueueHandler txHandler = device.queueHandler(1, features);
-        QueueCounters counters = new QueueCounters();
+        ReflectRings rings = new ReflectRings(packed, SIZE, 64 << 20);
+        GuestRam ram = rings.ram;
+        DriverRing rx = rings.rx;
+        DriverRing tx = rings.tx;
+        Virtqueue rxq = rings.rxq;
+        Virtqueue txq = rings.txq;
+        QueueHandler rxHandler = rings.rxHandler;
+        QueueHandler txHandler = rings.txHandler;
+        QueueCounters counters = rings.counters;
 
         long frames = ram.alloc((long) FRAME * SIZE, 64);
         for (int i = 0; i < SIZE; i++) {
@@ -121,37 +102,5 @@ public final class ReflectCostProbe {
         }
         System.out.printf("%s %s: %.1f ns per frame (%d frames timed)%n", packed ? "packed" : "split",
                 ringOnly ? "ring" : "reflect", (double) nanos / timed, timed);
-    }
-
-    private static Virtqueue deviceSide(GuestRam ram, GuestMemory memory, DriverRing ring, long features) {
-        return Virtqueue.create(memory, SIZE, new VringAddresses(ram.uva(ring.descGpa()), ram.uva(ring.driverGpa()),
-                ram.uva(ring.deviceGpa()), 0, 0), features, ring.initialBase());
-    }
-
-    /** A device context with nothing behind it: a reflect port uses none of it on the data path. */
-    private static final class Context implements DeviceContext {
-        public String id() {
-            return "probe";
-        }
-
-        public void configChanged() {
-        }
-
-        public void wake(int index) {
-        }
-
-        public void runOnWorker(int index, Runnable task, Runnable notRunning) {
-        }
-
-        public void watch(int index, int fd, Runnable onReadable, Runnable notRunning) {
-        }
-
-        public CompletionStage<Void> unwatch(int index, int fd) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        public CompletionStage<Void> workersPassed() {
-            return CompletableFuture.completedFuture(null);
-        }
     }
 }
