@@ -63,12 +63,7 @@ public final class NetBenchmark {
             }
         });
         summary(results, sizes, runs);
-        results.forEach((k, v) -> {
-            if (!k.startsWith("ours-") && !k.startsWith("dpdk-")) {
-                System.out.printf("%s: median %.3f Mpps (%.3f..%.3f)%n", k, BlkBenchmark.median(v),
-                        BlkBenchmark.min(v), BlkBenchmark.max(v));
-            }
-        });
+        others(results);
     }
 
     /** Argument i as a number, or else. */
@@ -102,6 +97,9 @@ public final class NetBenchmark {
                     results.computeIfAbsent(who + "-" + size, k -> new ArrayList<>()).add(mpps);
                     // Where the two virtual CPUs sit now decides much of the rate: print it along.
                     double rttAfter = CoreLatency.measure(work);
+                    if (rttBefore < NEAR_NANOS && rttAfter < NEAR_NANOS) {
+                        results.computeIfAbsent(who + "-" + size + NEAR, k -> new ArrayList<>()).add(mpps);
+                    }
                     System.err.printf("run %d %-4s %4d bytes %7.3f Mpps   (CPU 0<->1 round trip %.0f ns before, %.0f after)%n",
                             run + 1, who, size, mpps, rttBefore, rttAfter);
                 }
@@ -110,7 +108,19 @@ public final class NetBenchmark {
         return results;
     }
 
-    /** The medians of "ours-SIZE" and "dpdk-SIZE", their ratio, and their ranges. */
+    /**
+     * A run counts as one with the two CPUs near each other (sharing a core complex) when the round
+     * trip was below this before and after it; apart, it is 400 ns and more here.
+     */
+    static final double NEAR_NANOS = 200;
+    /** The suffix of a result key that holds only the runs with the CPUs near each other. */
+    static final String NEAR = " (CPUs near)";
+
+    /**
+     * The medians of "ours-SIZE" and "dpdk-SIZE", their ratio, and their ranges; then the same over
+     * the runs with the CPUs near each other only, which compare builds without the placement's
+     * several-fold swings (as long as each side had some).
+     */
     static void summary(Map<String, List<Double>> results, int[] sizes, int runs) {
         System.out.printf("%n%-6s %10s %10s %8s   (median of %d runs; min..max)%n", "bytes", "ours Mpps", "DPDK Mpps",
                 "ratio", runs);
@@ -121,6 +131,26 @@ public final class NetBenchmark {
                     BlkBenchmark.median(o), BlkBenchmark.median(d), BlkBenchmark.median(o) / BlkBenchmark.median(d),
                     BlkBenchmark.min(o), BlkBenchmark.max(o), BlkBenchmark.min(d), BlkBenchmark.max(d));
         }
+        System.out.printf("%n%-6s %10s %10s %8s   (median of the runs with the CPUs near, round trip < %.0f ns; how many)%n",
+                "bytes", "ours Mpps", "DPDK Mpps", "ratio", NEAR_NANOS);
+        for (int size : sizes) {
+            List<Double> o = results.getOrDefault("ours-" + size + NEAR, List.of());
+            List<Double> d = results.getOrDefault("dpdk-" + size + NEAR, List.of());
+            double om = o.isEmpty() ? Double.NaN : BlkBenchmark.median(o);
+            double dm = d.isEmpty() ? Double.NaN : BlkBenchmark.median(d);
+            System.out.printf("%-6d %10.3f %10.3f %8.2f   ours %d runs, dpdk %d runs%n", size, om, dm, om / dm,
+                    o.size(), d.size());
+        }
+    }
+
+    /** The median and range of every other back end (another build, other JVM options), all runs and near runs. */
+    static void others(Map<String, List<Double>> results) {
+        results.forEach((k, v) -> {
+            if (!k.startsWith("ours-") && !k.startsWith("dpdk-")) {
+                System.out.printf("%s: median %.3f Mpps (%.3f..%.3f, %d runs)%n", k, BlkBenchmark.median(v),
+                        BlkBenchmark.min(v), BlkBenchmark.max(v), v.size());
+            }
+        });
     }
 
     /** Our back end's configuration for a benchmark: one worker, no stats, the console off. */

@@ -59,12 +59,7 @@ public final class VmToVmBenchmark {
                     }
                 });
         NetBenchmark.summary(results, sizes, runs);
-        results.forEach((k, v) -> {
-            if (!k.startsWith("ours-") && !k.startsWith("dpdk-")) {
-                System.out.printf("%s: median %.3f Mpps (%.3f..%.3f)%n", k, BlkBenchmark.median(v),
-                        BlkBenchmark.min(v), BlkBenchmark.max(v));
-            }
-        });
+        NetBenchmark.others(results);
     }
 
     /**
