@@ -47,7 +47,17 @@ public final class QueueCounters {
 
     /** One request completed, moving this many bytes. */
     public void request(long movedBytes) {
-        REQUESTS.setRelease(this, requests + 1);
+        requests(1, movedBytes);
+    }
+
+    /**
+     * count requests completed, moving movedBytes together. A data path that handles requests in
+     * bursts counts a burst at once: each release store keeps the compiler from carrying what it
+     * loaded across it, which measured about a sixth of a reflect port's cost per 64-byte frame
+     * when every frame was counted on its own.
+     */
+    public void requests(long count, long movedBytes) {
+        REQUESTS.setRelease(this, requests + count);
         BYTES.setRelease(this, bytes + movedBytes);
     }
 

@@ -242,11 +242,13 @@ final class Receiver {
             b.writeLong(16, words[3 * i + 2]);
             tx[from + i].copyTo(b, FIRST, FIRST, lengths[i] - FIRST);
         }
+        long bytes = 0;
         for (int i = 0; i < k; i++) {
             queue.push(rx[i], (int) lengths[i]);
-            if (counters != null) {
-                counters.request(lengths[i] - NetFeatures.HEADER);
-            }
+            bytes += lengths[i] - NetFeatures.HEADER;
+        }
+        if (counters != null && k > 0) {
+            counters.requests(k, bytes);
         }
         return k;
     }

@@ -48,8 +48,6 @@ final class SwitchPort implements Port {
         final Port[] to = new Port[Receiver.BURST];
         /** A frame handed over by another worker, as a chain (used by the receive side). */
         final DescriptorChain handedOver = new DescriptorChain(1);
-        /** The header TxHeader checks is read into this. */
-        final MemorySegment header = Arena.ofAuto().allocate(16, 8);
         final Segmenter segmenter = new Segmenter();
 
         Lane() {
@@ -156,21 +154,29 @@ final class SwitchPort implements Port {
         long lastSrc = -1;
         long lastDst = -1;
         Port lastTo = null;
+        // Read once a burst: each read of a volatile field keeps the compiler from carrying what
+        // it loaded before across it.
+        boolean csum = device.negotiated(NetFeatures.CSUM);
+        boolean tso4 = device.negotiated(NetFeatures.HOST_TSO4);
+        boolean tso6 = device.negotiated(NetFeatures.HOST_TSO6);
+        boolean linkUp = device.linkUp();
+        int good = 0;
+        long bytes = 0;
         for (int i = 0; i < n; i++) {
             DescriptorChain tx = lane.tx[i];
             lane.to[i] = null;
             long frame = tx.readableLength() - NetFeatures.HEADER;
-            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, lane.header, device.negotiated(NetFeatures.CSUM),
-                    device.negotiated(NetFeatures.HOST_TSO4), device.negotiated(NetFeatures.HOST_TSO6))) {
+            if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, csum, tso4, tso6)) {
                 device.drops().badHeader.increment();
                 counters.error();
                 continue;
             }
-            counters.request(frame);
+            good++;
+            bytes += frame;
             if (capture != null) {
                 capture.record(tx, NetFeatures.HEADER, frame, false);
             }
-            if (!device.linkUp()) {
+            if (!linkUp) {
                 device.drops().linkDown.increment();
                 continue;
             }
@@ -196,6 +202,9 @@ final class SwitchPort implements Port {
                 device.drops().noDestination.increment();
             }
             lane.to[i] = to;
+        }
+        if (good > 0) {
+            counters.requests(good, bytes);
         }
     }
 

@@ -48,7 +48,6 @@ final class TapPort implements Port, AutoCloseable {
     private static final class HostFrame {
         final MemorySegment buffer = Arena.ofAuto().allocate(HDR + FRAME_MAX, 64);
         final DescriptorChain chain = new DescriptorChain(1);
-        final MemorySegment scratch = Arena.ofAuto().allocate(16, 8);
     }
 
     /** What writing one frame to the tap needs; one per worker thread, as every lane's worker writes here. */
@@ -84,7 +83,7 @@ final class TapPort implements Port, AutoCloseable {
     public void receive(DescriptorChain from, long frame, int pair) {
         Scratch s = scratch.get();
         from.read(0, s.header, 0, HDR);
-        int gsoType = TxHeader.gsoType(s.header);
+        int gsoType = TxHeader.gsoType(s.header.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
         if (tap.offloads()) {
             // The sender's header was checked by its port: the kernel takes it as it is.
             int k = from.iovecs(false, 0, HDR + frame, s.iov, MAX_IOV);
@@ -204,13 +203,13 @@ final class TapPort implements Port, AutoCloseable {
         byte flags = f.buffer.get(ValueLayout.JAVA_BYTE, 0);
         f.buffer.set(ValueLayout.JAVA_BYTE, 0, (byte) (flags & TxHeader.F_NEEDS_CSUM));
         f.chain.wrap(f.buffer, n);
-        if (!TxHeader.acceptable(f.chain, f.scratch, true, true, true)) {
+        if (!TxHeader.acceptable(f.chain, true, true, true)) {
             drops.badHeader.increment();
             return;
         }
         long frame = n - HDR;
         fromHost.increment();
-        if (TxHeader.gsoType(f.scratch) != 0) {
+        if (TxHeader.gsoType(f.chain.readLong(0)) != 0) {
             largeFromHost.increment();
         }
         sw.fromTap(this, f.chain, frame);

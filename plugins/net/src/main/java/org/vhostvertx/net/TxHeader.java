@@ -2,9 +2,6 @@ package org.vhostvertx.net;
 
 import org.vhostvertx.virtq.DescriptorChain;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 /**
  * Checks the virtio-net header of a transmitted frame. A partial checksum (NEEDS_CSUM) is accepted
  * when the port negotiated CSUM and csum_start/csum_offset lie inside the frame; segmentation
@@ -24,32 +21,44 @@ final class TxHeader {
     }
 
     /**
-     * True when the header of tx (read into scratch, 12 bytes) asks for nothing we cannot do; csum
-     * says whether the sending port negotiated VIRTIO_NET_F_CSUM.
+     * True when the header of tx asks for nothing we cannot do; csum says whether the sending port
+     * negotiated VIRTIO_NET_F_CSUM.
      */
-    static boolean acceptable(DescriptorChain tx, MemorySegment scratch, boolean csum) {
-        return acceptable(tx, scratch, csum, false, false);
+    static boolean acceptable(DescriptorChain tx, boolean csum) {
+        return acceptable(tx, csum, false, false);
+    }
+
+    /** As above; tso4/tso6 say whether the port negotiated HOST_TSO4/HOST_TSO6. */
+    static boolean acceptable(DescriptorChain tx, boolean csum, boolean tso4, boolean tso6) {
+        return acceptable(tx.readLong(0), word8(tx), tx.readableLength() - NetFeatures.HEADER, csum, tso4, tso6);
     }
 
     /**
-     * As above; tso4/tso6 say whether the port negotiated HOST_TSO4/HOST_TSO6. A large frame must
-     * ask for a partial TCP checksum, and its gso_size must be a sane segment size.
+     * Bytes 8..11 of tx's header (csum_offset, num_buffers), read as part of the word at 4 so a
+     * chain of only a header has it too.
      */
-    static boolean acceptable(DescriptorChain tx, MemorySegment scratch, boolean csum, boolean tso4, boolean tso6) {
-        // Two words instead of a copy (the header is 12 bytes, and a frame follows it).
-        scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, tx.readLong(0));
-        scratch.set(ValueLayout.JAVA_INT_UNALIGNED, 8, (int) (tx.readLong(4) >>> 32));
-        int flags = scratch.get(ValueLayout.JAVA_BYTE, 0);
-        int gsoType = scratch.get(ValueLayout.JAVA_BYTE, 1) & 0xff;
+    static int word8(DescriptorChain tx) {
+        return (int) (tx.readLong(4) >>> 32);
+    }
+
+    /**
+     * True when the header whose bytes 0..7 are w0 and bytes 8..11 are w8 (native order) asks for
+     * nothing we cannot do, for a frame of frame bytes. A caller that goes on to use the header's
+     * fields reads the two words once and passes them here, so what is used is what was checked:
+     * the sender's guest can rewrite its buffer at any time. A large frame must ask for a partial
+     * TCP checksum, and its gso_size must be a sane segment size.
+     */
+    static boolean acceptable(long w0, int w8, long frame, boolean csum, boolean tso4, boolean tso6) {
+        int flags = (int) w0 & 0xff;
+        int gsoType = gsoType(w0);
         if ((flags & ~F_NEEDS_CSUM) != 0) {
             return false;
         }
-        long frame = tx.readableLength() - NetFeatures.HEADER;
-        int start = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6));
-        int offset = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 8));
+        int start = csumStart(w0);
+        int offset = csumOffset(w8);
         if (gsoType != 0) {
             int type = gsoType & ~GSO_ECN;
-            int size = Short.toUnsignedInt(scratch.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+            int size = (int) (w0 >>> 32) & 0xffff;
             boolean allowed = type == GSO_TCPV4 ? tso4 : type == GSO_TCPV6 && tso6;
             if (!allowed || (gsoType & GSO_ECN) != 0 || (flags & F_NEEDS_CSUM) == 0 || offset != 16
                     || size < MIN_GSO_SIZE || size > 65535) {
@@ -62,9 +71,19 @@ final class TxHeader {
         return csum && start >= NetFeatures.ETH_HEADER && (long) start + offset + 2 <= frame;
     }
 
-    /** The gso_type of the header read by acceptable() into scratch. */
-    static int gsoType(MemorySegment scratch) {
-        return scratch.get(ValueLayout.JAVA_BYTE, 1) & 0xff;
+    /** gso_type of the header word w0 (bytes 0..7). */
+    static int gsoType(long w0) {
+        return (int) (w0 >>> 8) & 0xff;
+    }
+
+    /** csum_start of the header word w0 (bytes 0..7). */
+    static int csumStart(long w0) {
+        return (int) (w0 >>> 48);
+    }
+
+    /** csum_offset of the header word w8 (bytes 8..11). */
+    static int csumOffset(int w8) {
+        return w8 & 0xffff;
     }
 
     /** The checksum that completes a partial one: the folded, inverted sum from csum_start to the end. */

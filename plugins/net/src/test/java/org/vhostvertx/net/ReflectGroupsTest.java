@@ -62,6 +62,10 @@ class ReflectGroupsTest {
                 assertArrayEquals(expected, r.ram.read(rxBuffers + 2048L * i, expected.length), "frame " + i);
             }
             assertNull(r.rx.pollUsed());
+            // Counted a group at a time (both queues share these counters): each frame once as
+            // taken and once as delivered, with its 64 bytes.
+            assertEquals(2L * FRAMES, r.counters.requests());
+            assertEquals(2L * FRAMES * 64, r.counters.bytes());
 
             // The driver asked for calls (no suppression): the round's publish still makes them.
             assertTrue(r.rxq.publish(), "receive queue: call");
