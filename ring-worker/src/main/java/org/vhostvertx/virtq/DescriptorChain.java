@@ -166,7 +166,12 @@ public final class DescriptorChain {
             lengths = java.util.Arrays.copyOf(lengths, n);
             gpas = java.util.Arrays.copyOf(gpas, n);
         }
-        segments[count] = seg;
+        // A chain is reused, and its pieces are mostly in the region they were in last time: the
+        // store into an array of an interface type needs a type check the load does not (it
+        // measured a third of a packed pop), and a store dirties a card for the collector too.
+        if (segments[count] != seg) {
+            segments[count] = seg;
+        }
         offsets[count] = off;
         lengths[count] = len;
         gpas[count] = gpa;

@@ -164,11 +164,11 @@ final class SwitchPort implements Port {
         long bytes = 0;
         for (int i = 0; i < n; i++) {
             DescriptorChain tx = lane.tx[i];
-            lane.to[i] = null;
             long frame = tx.readableLength() - NetFeatures.HEADER;
             if (frame < NetFeatures.ETH_HEADER || !TxHeader.acceptable(tx, csum, tso4, tso6)) {
                 device.drops().badHeader.increment();
                 counters.error();
+                lane.to[i] = null;
                 continue;
             }
             good++;
@@ -178,6 +178,7 @@ final class SwitchPort implements Port {
             }
             if (!linkUp) {
                 device.drops().linkDown.increment();
+                lane.to[i] = null;
                 continue;
             }
             long dst = Switch.destination(tx);
@@ -201,7 +202,11 @@ final class SwitchPort implements Port {
                 // The destination is behind the port it came from: nothing to do on a switch.
                 device.drops().noDestination.increment();
             }
-            lane.to[i] = to;
+            // Mostly the slot holds this port already (a burst of one flow), and a store into an
+            // array of an interface type costs a type check the load does not.
+            if (lane.to[i] != to) {
+                lane.to[i] = to;
+            }
         }
         if (good > 0) {
             counters.requests(good, bytes);
