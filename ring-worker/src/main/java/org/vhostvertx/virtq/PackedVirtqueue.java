@@ -167,7 +167,11 @@ final class PackedVirtqueue implements Virtqueue {
     }
 
     private boolean isAvailable(int index, boolean wrap) {
-        int flags = Short.toUnsignedInt(ring.get(U16, 16L * index + 14));
+        return available(Short.toUnsignedInt(ring.get(U16, 16L * index + 14)), wrap);
+    }
+
+    /** Whether a descriptor with these flags is available to us in the driver's wrap round wrap. */
+    private static boolean available(int flags, boolean wrap) {
         boolean a = (flags & DESC_F_AVAIL) != 0;
         boolean u = (flags & DESC_F_USED) != 0;
         return a == wrap && u != wrap;
@@ -181,11 +185,12 @@ final class PackedVirtqueue implements Virtqueue {
     @Override
     public boolean pop(DescriptorChain chain) {
         // The usual buffer (one direct descriptor, no inflight region, nothing to resubmit) is
-        // taken here, in a method small enough for the compiler to inline into a device's loop.
+        // taken here, on a short path; the method is small enough that C2 may inline it into a
+        // device's loop (it did into Receiver.deliverPlain in ReflectCostProbe).
         if (inflight == null && resubmitNext >= resubmit.length) {
             long at = 16L * lastAvail;
             int flags = Short.toUnsignedInt(ring.get(U16, at + 14));
-            if (((flags & DESC_F_AVAIL) != 0) != availWrap || ((flags & DESC_F_USED) != 0) == availWrap) {
+            if (!available(flags, availWrap)) {
                 return false;
             }
             if ((flags & (DESC_F_NEXT | DESC_F_INDIRECT)) == 0 && maxChain >= 1) {
