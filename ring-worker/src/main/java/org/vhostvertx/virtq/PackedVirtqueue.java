@@ -186,7 +186,7 @@ final class PackedVirtqueue implements Virtqueue {
     public boolean pop(DescriptorChain chain) {
         // The usual buffer (one direct descriptor, no inflight region, nothing to resubmit) is
         // taken here, on a short path; the method is small enough that C2 may inline it into a
-        // device's loop (it did into Receiver.deliverPlain in ReflectCostProbe).
+        // device's loop (it did into Receiver.deliverPlain in PortCostProbe).
         if (inflight == null && resubmitNext >= resubmit.length) {
             long at = 16L * lastAvail;
             int flags = Short.toUnsignedInt(ring.get(U16, at + 14));

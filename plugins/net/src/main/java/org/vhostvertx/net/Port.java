@@ -23,6 +23,13 @@ interface Port {
         }
     }
 
+    /**
+     * Makes what this port received from pair so far visible to its guest now (see
+     * Virtqueue.publishUsed); the worker's round still decides on the notification.
+     */
+    default void publishReceived(int pair) {
+    }
+
     /** A frame in our own memory (an announcement the device makes); runs on lane 0's worker. */
     void receiveOwn(MemorySegment frame, long length);
 }

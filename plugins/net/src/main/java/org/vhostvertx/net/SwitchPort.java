@@ -107,7 +107,8 @@ final class SwitchPort implements Port {
     /**
      * Forwards bursts of the guest's frames in phases, like the reflect port: take a burst, decide
      * each frame's destination, hand consecutive frames for one port over together (so a receiving
-     * guest port fills its buffers in one go, see Receiver.deliverPlain), then return the burst.
+     * guest port fills its buffers in one go, see Receiver.deliverPlain), then return the burst
+     * and publish it.
      */
     private boolean forward(Lane lane, int pair, Virtqueue txq, QueueCounters counters) {
         Capture capture = device.capture();
@@ -145,8 +146,36 @@ final class SwitchPort implements Port {
             for (int k = 0; k < n; k++) {
                 txq.push(lane.tx[k], 0);
             }
+            publishBurst(lane, n, pair, txq);
         }
         return moved > 0;
+    }
+
+    /**
+     * Makes the burst's n frames visible now, not at the end of the worker's round: in a loop of
+     * few frames, the guests would otherwise wait for them while the worker serves other ports.
+     * The transmit buffers first: a driver that finds its frames back before its transmit ring has
+     * room again may drop what it sends next. Then each port the burst went to.
+     */
+    private void publishBurst(Lane lane, int n, int pair, Virtqueue txq) {
+        txq.publishUsed();
+        Port last = null;
+        for (int k = 0; k < n; k++) {
+            Port to = lane.to[k];
+            if (to == null || to == last) {
+                continue;
+            }
+            if (to == FLOOD) {
+                for (Port p : sw.ports()) {
+                    if (p != this) {
+                        p.publishReceived(pair);
+                    }
+                }
+            } else {
+                to.publishReceived(pair);
+            }
+            last = to;
+        }
     }
 
     /** Checks and counts the burst's n frames and decides where each goes (lane.to). */
@@ -309,6 +338,14 @@ final class SwitchPort implements Port {
         }
         for (int i = start + done; i < start + count; i++) {
             receive(from[i], from[i].readableLength() - NetFeatures.HEADER, pair);
+        }
+    }
+
+    @Override
+    public void publishReceived(int pair) {
+        int target = targetPair(pair);
+        if (target >= 0 && lanes[target].receiver.ownedByCaller()) {
+            lanes[target].receiver.publishUsed();
         }
     }
 

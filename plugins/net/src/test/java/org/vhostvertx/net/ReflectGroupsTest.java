@@ -2,7 +2,6 @@ package org.vhostvertx.net;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.vhostvertx.test.frontend.DriverRing.Buf;
 import org.vhostvertx.test.frontend.DriverRing.Used;
 
 import java.util.ArrayList;
@@ -27,21 +26,16 @@ class ReflectGroupsTest {
     @ParameterizedTest(name = "packed={0}")
     @ValueSource(booleans = {false, true})
     void framesAndTransmitBuffersReachTheDriverBeforeTheRoundPublishes(boolean packed) throws Exception {
-        try (ReflectRings r = new ReflectRings(packed, 64, 1 << 20)) {
-            long rxBuffers = r.ram.alloc(2048L * FRAMES, 64);
-            for (int i = 0; i < FRAMES; i++) {
-                r.rx.add(Buf.out(rxBuffers + 2048L * i, 2048));
-            }
+        try (PortRings r = new PortRings(packed, 64, 1 << 20)) {
+            long rxBuffers = r.offerReceiveBuffers(FRAMES);
             // The receive handler makes the pair's receiver take this thread's receive queue.
             assertFalse(r.rxHandler.process(r.rxq, r.counters), "no frames yet");
             List<byte[]> sent = new ArrayList<>();
             List<Integer> txIds = new ArrayList<>();
             for (int i = 0; i < FRAMES; i++) {
                 byte[] frame = frame(i);
-                long at = r.ram.alloc(frame.length, 16);
-                r.ram.write(at, frame);
                 sent.add(frame);
-                txIds.add(r.tx.add(Buf.in(at, frame.length)));
+                txIds.add(r.transmit(frame));
             }
             assertTrue(r.txHandler.process(r.txq, r.counters));
 

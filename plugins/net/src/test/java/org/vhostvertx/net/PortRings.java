@@ -20,11 +20,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A reflect port's first queue pair over the test kit's driver rings, in this thread: no front
- * end, no worker. The caller plays both sides, calling the handlers as a worker would and the
- * driver rings as a guest would. MRG_RXBUF and IN_ORDER are negotiated.
+ * A net port's first queue pair (a reflect port's, or a switch port's) over the test kit's driver
+ * rings, in this thread: no front end, no worker. The caller plays both sides, calling the
+ * handlers as a worker would and the driver rings as a guest would. MRG_RXBUF and IN_ORDER are
+ * negotiated.
  */
-final class ReflectRings implements AutoCloseable {
+final class PortRings implements AutoCloseable {
 
     final GuestRam ram;
     final DriverRing rx;
@@ -36,7 +37,13 @@ final class ReflectRings implements AutoCloseable {
     final QueueCounters counters = new QueueCounters();
     private final List<MemoryRegion> regions = new ArrayList<>();
 
-    ReflectRings(boolean packed, int size, long ramBytes) throws IOException {
+    /** A reflect port. */
+    PortRings(boolean packed, int size, long ramBytes) throws IOException {
+        this(packed, size, ramBytes, null, new byte[]{0x52, 0x54, 0, 0, 0, 1});
+    }
+
+    /** A port of sw with address mac, or a reflect port when sw is null. */
+    PortRings(boolean packed, int size, long ramBytes, Switch sw, byte[] mac) throws IOException {
         ram = new GuestRam(0, ramBytes);
         for (GuestRam.Region r : ram.regions()) {
             regions.add(MemoryRegion.map(r.gpa(), r.size(), r.uva(), 0, r.fd()));
@@ -47,11 +54,27 @@ final class ReflectRings implements AutoCloseable {
         tx = packed ? new PackedDriverRing(ram, size, true) : new SplitDriverRing(ram, size, false);
         rxq = deviceSide(memory, rx, features);
         txq = deviceSide(memory, tx, features);
-        NetDevice device = new NetDevice(new Context(), new byte[]{0x52, 0x54, 0, 0, 0, 1}, 1500, 1, null, null,
-                Files.createTempDirectory("reflect-rings"));
+        NetDevice device = new NetDevice(new Context(), mac, 1500, 1, sw, null,
+                Files.createTempDirectory("port-rings"));
         device.featuresNegotiated(features);
         rxHandler = device.queueHandler(0, features);
         txHandler = device.queueHandler(1, features);
+    }
+
+    /** Gives the port n receive buffers of 2048 bytes, one after another in guest memory; returns the first's address. */
+    long offerReceiveBuffers(int n) {
+        long at = ram.alloc(2048L * n, 64);
+        for (int i = 0; i < n; i++) {
+            rx.add(DriverRing.Buf.out(at + 2048L * i, 2048));
+        }
+        return at;
+    }
+
+    /** Makes the port's guest transmit frame (virtio-net header included); returns its buffer id. */
+    int transmit(byte[] frame) {
+        long at = ram.alloc(frame.length, 16);
+        ram.write(at, frame);
+        return tx.add(DriverRing.Buf.in(at, frame.length));
     }
 
     private Virtqueue deviceSide(GuestMemory memory, DriverRing ring, long features) {
@@ -68,7 +91,7 @@ final class ReflectRings implements AutoCloseable {
     /** A device context with nothing behind it: a reflect port uses none of it on the data path. */
     private static final class Context implements DeviceContext {
         public String id() {
-            return "reflect-rings";
+            return "port-rings";
         }
 
         public void configChanged() {
