@@ -31,6 +31,16 @@ public interface QueueHandler {
     }
 
     /**
+     * Whether the handler has work in flight that will finish without the driver doing anything
+     * (disk I/O it submitted): a polling worker then polls a while longer after its last work
+     * before it sleeps (see RingWorker.pollWindow), because waking a sleeping CPU for each
+     * completion costs more than the disk takes to produce the next one. False by default.
+     */
+    default boolean awaitsCompletions() {
+        return false;
+    }
+
+    /**
      * Finishes every request the handler still holds (I/O it started and the kernel has not
      * completed), waiting for them, and pushes their buffers. The worker calls it before the queue
      * is parked, so the base the front end reads counts them and no I/O into guest memory outlives

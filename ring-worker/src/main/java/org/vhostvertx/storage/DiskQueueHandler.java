@@ -98,6 +98,12 @@ public abstract class DiskQueueHandler implements QueueHandler {
     protected void abandoned(IoRequest r) {
     }
 
+    /** Requests are at the disk (io_uring): their completions come without the driver. */
+    @Override
+    public final boolean awaitsCompletions() {
+        return io != null && io.inFlight() > 0;
+    }
+
     @Override
     public final boolean wantsBuffers() {
         return io == null || io.hasRoom();

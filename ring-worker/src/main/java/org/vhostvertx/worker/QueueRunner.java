@@ -79,6 +79,10 @@ public final class QueueRunner {
         return handler.wantsBuffers();
     }
 
+    boolean awaitsCompletions() {
+        return !broken && handler.awaitsCompletions();
+    }
+
     /** One round of work; true if the handler did something. Used buffers are published by {@link #flush()}. */
     boolean process() {
         return handler.process(queue, counters);
