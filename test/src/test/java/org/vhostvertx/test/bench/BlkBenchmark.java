@@ -24,8 +24,10 @@ import java.util.stream.Stream;
  * the same kind of image, alternating, several runs; prints medians and ratios. Images live in
  * /dev/shm ("shm") and on the root file system with O_DIRECT ("disk").
  *
- * <p>Run with {@code bin/bench blk [runs] [seconds] [shm,disk]}. The back ends are pinned to CPU 1 and the
- * front end to CPU 0 (taskset), so each side has one core.
+ * <p>Run with {@code bin/bench blk [runs] [seconds] [shm,disk] [other builds]}. The back ends are
+ * pinned to CPU 1 and the front end to CPU 0 (taskset), so each side has one core. Other builds
+ * (jar paths, each optionally followed by "@JVM options", comma-separated) run as more back ends,
+ * configured as ours polls in each place, to compare builds in one run.
  */
 public final class BlkBenchmark {
 
@@ -56,19 +58,27 @@ public final class BlkBenchmark {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 2;
         String where = args.length > 2 ? args[2] : "shm,disk";
+        List<String> builds = args.length > 3 ? List.of(args[3].split(",")) : List.of();
         List<Place> places = new ArrayList<>();
         for (String name : where.split(",")) {
             places.add(switch (name) {
                 // "ours" polls adaptively (the default); "ours-irq" is pure interrupt mode, like qsd.
-                case "shm" -> new Place(name, Path.of("/dev/shm"), List.of("ours", "ours-irq", "qsd", "qsd-tuned"));
-                case "disk" -> new Place(name, Path.of("/var/tmp"), withFio(
-                        List.of("ours-direct", "ours-direct-irq", "qsd-tuned-direct")));
+                case "shm" -> new Place(name, Path.of("/dev/shm"), withBuilds(List.of("ours", "ours-irq", "qsd", "qsd-tuned"), builds));
+                case "disk" -> new Place(name, Path.of("/var/tmp"), withFio(withBuilds(
+                        List.of("ours-direct", "ours-direct-irq", "qsd-tuned-direct"), builds)));
                 default -> throw new IllegalArgumentException("place " + name + ": shm or disk");
             });
         }
         for (Place place : places) {
-            run(place, runs, seconds);
+            run(place, runs, seconds, builds);
         }
+    }
+
+    /** backEnds and then the other builds. */
+    static List<String> withBuilds(List<String> backEnds, List<String> builds) {
+        List<String> all = new ArrayList<>(backEnds);
+        all.addAll(builds);
+        return all;
     }
 
     /**
@@ -88,7 +98,7 @@ public final class BlkBenchmark {
         return all;
     }
 
-    static void run(Place place, int runs, double seconds) throws Exception {
+    static void run(Place place, int runs, double seconds, List<String> builds) throws Exception {
         Path work = Files.createTempDirectory(place.dir(), "vhost-bench");
         Path oursImage = fill(work.resolve("ours.img"));
         Path qsdImage = fill(work.resolve("qsd.img"));
@@ -96,10 +106,12 @@ public final class BlkBenchmark {
         for (int run = 0; run < runs; run++) {
             List<String> order = new ArrayList<>(place.backEnds());
             java.util.Collections.rotate(order, run);
-            for (String who : order) {
-                Path socket = work.resolve(who + ".sock");
+            for (int b = 0; b < order.size(); b++) {
+                String who = order.get(b);
+                Path socket = work.resolve("backend" + b + ".sock");
                 Files.deleteIfExists(socket);
-                try (AutoCloseable backend = switch (who) {
+                boolean disk = place.name().equals("disk");
+                try (AutoCloseable backend = builds.contains(who) ? startBuild(who, work, oursImage, socket, disk) : switch (who) {
                     case "ours" -> startOurs(work, oursImage, socket, 50, false);
                     case "ours-irq" -> startOurs(work, oursImage, socket, 0, false);
                     case "ours-direct" -> startOurs(work, oursImage, socket, 50, true);
@@ -182,16 +194,28 @@ public final class BlkBenchmark {
     }
 
     static AutoCloseable startOurs(Path work, Path image, Path socket, int pollMicros, boolean direct) throws Exception {
+        BackendProcess p = BackendProcess.start(oursConfig(image, socket, pollMicros, direct), work, socket);
+        pin(p.pid(), 1);
+        return p;
+    }
+
+    /** Another build of ours ("jar" or "jar@JVM options"), polling as "ours" does, direct on the disk. */
+    static AutoCloseable startBuild(String build, Path work, Path image, Path socket, boolean direct) throws Exception {
+        String[] parts = build.split("@", 2);
+        BackendProcess p = BackendProcess.start(Path.of(parts[0]), parts.length > 1 ? parts[1] : null,
+                oursConfig(image, socket, 50, direct), work, socket);
+        pin(p.pid(), 1);
+        return p;
+    }
+
+    static JsonObject oursConfig(Path image, Path socket, int pollMicros, boolean direct) {
         JsonObject device = new JsonObject().put("id", "bench").put("type", "blk")
                 .put("socket", socket.toString()).put("image", image.toString());
         if (direct) {
             device.put("direct", true);
         }
-        JsonObject config = new JsonObject().put("workers", 1).put("pollMicros", pollMicros).put("statsMillis", 0)
+        return new JsonObject().put("workers", 1).put("pollMicros", pollMicros).put("statsMillis", 0)
                 .put("devices", new JsonArray().add(device));
-        BackendProcess p = BackendProcess.start(config, work, socket);
-        pin(p.pid(), 1);
-        return p;
     }
 
     /** qemu-storage-daemon; tuned, the export runs on an iothread of its own. */
