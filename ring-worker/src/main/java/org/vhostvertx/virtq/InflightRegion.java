@@ -73,7 +73,8 @@ public final class InflightRegion {
         return HEADER + (long) DESC * head;
     }
 
-    private boolean inflight(int head) {
+    /** Whether head (below the ring's size) was taken and not yet returned. */
+    boolean holds(int head) {
         return region.get(ValueLayout.JAVA_BYTE, at(head)) != 0;
     }
 
@@ -95,7 +96,7 @@ public final class InflightRegion {
         region.set(U16, 12, (short) NONE);
         List<Integer> heads = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            if (inflight(i)) {
+            if (holds(i)) {
                 heads.add(i);
             }
         }

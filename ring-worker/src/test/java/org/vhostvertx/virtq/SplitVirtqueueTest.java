@@ -5,8 +5,12 @@ import org.vhostvertx.test.frontend.DriverRing.Buf;
 import org.vhostvertx.test.frontend.DriverRing.Used;
 import org.vhostvertx.test.frontend.SplitDriverRing;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The split ring's 16-bit indexes and EVENT_IDX, driven by the test kit's driver ring. */
@@ -143,6 +147,50 @@ class SplitVirtqueueTest {
             q.publishUsed();
             assertEquals(0, driver.pollUsed().len());
             assertFalse(q.publish(), "the driver took 8 already and asked for a call after it: no call");
+        }
+    }
+
+    /**
+     * With an inflight region, a head the driver makes available again while we hold it breaks
+     * the queue with a message naming it (VirtqueueFuzzTest found an index error here): the
+     * region keeps one record per head.
+     */
+    @Test
+    void aHeadAvailableAgainWhileHeldIsRefusedWhenTracked() {
+        try (RingFixture f = new RingFixture(); Arena arena = Arena.ofConfined()) {
+            Tracked t = Tracked.open(f, arena);
+            assertTrue(t.queue.pop(new DescriptorChain()));
+            t.driver.publish(t.head);
+            VirtqueueException e = assertThrows(VirtqueueException.class, () -> t.queue.pop(new DescriptorChain()));
+            assertEquals("head " + t.head + " is available again while the device still holds it", e.getMessage());
+        }
+    }
+
+    /** Once it came back and the driver saw it, the same head may be taken again. */
+    @Test
+    void aReturnedHeadMayComeAgainWhenTracked() {
+        try (RingFixture f = new RingFixture(); Arena arena = Arena.ofConfined()) {
+            Tracked t = Tracked.open(f, arena);
+            DescriptorChain chain = new DescriptorChain();
+            for (int round = 0; round < 3; round++) {
+                assertTrue(t.queue.pop(chain), "round " + round);
+                assertEquals(t.head, chain.id());
+                t.queue.push(chain, 1);
+                t.queue.publish();
+                assertEquals(t.head, t.driver.pollUsed().id());
+                t.driver.publish(t.head);
+            }
+        }
+    }
+
+    /** A split ring of 4 whose device side tracks an inflight region, with one buffer available at head. */
+    private record Tracked(SplitDriverRing driver, Virtqueue queue, int head) {
+        static Tracked open(RingFixture f, Arena arena) {
+            SplitDriverRing driver = new SplitDriverRing(f.ram, 4, false);
+            MemorySegment region = arena.allocate(Virtqueue.inflightBytes(4), 64);
+            Virtqueue queue = f.device(driver, 0, 0, region);
+            int head = driver.add(Buf.out(f.ram.alloc(4096, 16), 100));
+            return new Tracked(driver, queue, head);
         }
     }
 }
