@@ -74,7 +74,7 @@ public final class InflightRegion {
     }
 
     /** Whether head (below the ring's size) was taken and not yet returned. */
-    boolean holds(int head) {
+    private boolean holds(int head) {
         return region.get(ValueLayout.JAVA_BYTE, at(head)) != 0;
     }
 
@@ -106,6 +106,11 @@ public final class InflightRegion {
 
     /** The device took head from the available ring. */
     public void taken(int head) {
+        if (holds(head)) {
+            // One record per head: a second would overwrite the first, and a restarted back end
+            // could not know the buffer was taken twice.
+            throw new VirtqueueException("head " + head + " is available again while the device still holds it");
+        }
         region.set(U64, at(head) + 8, ++counter);
         VarHandle.releaseFence();
         region.set(ValueLayout.JAVA_BYTE, at(head), (byte) 1);

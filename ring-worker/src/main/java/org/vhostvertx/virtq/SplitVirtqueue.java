@@ -157,15 +157,10 @@ final class SplitVirtqueue implements Virtqueue {
         int head = Short.toUnsignedInt(avail.get(U16, 4 + 2L * (lastAvail & (size - 1))));
         lastAvail = (lastAvail + 1) & 0xffff;
         walk(head, chain);
+        inFlight++;
         if (inflight != null) {
-            if (inflight.holds(head)) {
-                // The region has one record per head: a second would overwrite the first, and a
-                // restarted back end could not know the buffer was taken twice.
-                throw new VirtqueueException("head " + head + " is available again while the device still holds it");
-            }
             inflight.taken(head);
         }
-        inFlight++;
         return true;
     }
 
